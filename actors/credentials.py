@@ -1,0 +1,150 @@
+"""Bearer tokens and browser sessions. Only SHA-256 hashes of the secrets are stored: a
+database leak does not hand out live credentials. (A fast hash is right here: the secrets are
+256-bit random values, not guessable passwords.)"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import asyncpg
+
+from actors.accounts import Member, get_member_by_user_id
+
+SESSION_IDLE_DAYS = 30
+VALID_SCOPES = ("read", "write", "follow", "push", "profile", "admin")
+
+
+def digest(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def check_scopes(scopes: str) -> str:
+    """Normalise a space-separated scope string; granular scopes (`read:statuses`,
+    `admin:read:accounts`) are accepted by their top-level part."""
+    parts = scopes.split()
+    if not parts:
+        raise ValueError("at least one scope is required")
+    for scope in parts:
+        if scope.split(":", 1)[0] not in VALID_SCOPES:
+            raise ValueError(f"unknown scope {scope!r}")
+    return " ".join(dict.fromkeys(parts))
+
+
+@dataclass(frozen=True, slots=True)
+class TokenGrant:
+    token_id: int
+    member: Member | None
+    application_id: int | None
+    scopes: frozenset[str]
+
+
+async def do_create_token(
+    conn: asyncpg.Connection,
+    user_id: int | None,
+    scopes: str,
+    application_id: int | None = None,
+) -> str:
+    """Issue a bearer token; the plain value is returned once and never stored."""
+    token = new_secret()
+    await conn.execute(
+        """INSERT INTO oauth_tokens (token_hash, user_id, application_id, scopes)
+           VALUES ($1, $2, $3, $4)""",
+        digest(token),
+        user_id,
+        application_id,
+        check_scopes(scopes),
+    )
+    return token
+
+
+async def authenticate_token(conn: asyncpg.Connection, token: str) -> TokenGrant | None:
+    """The grant behind a bearer token, or None when unknown, revoked or its member disabled."""
+    row = await conn.fetchrow(
+        """UPDATE oauth_tokens SET last_used_at = now()
+           WHERE token_hash = $1 AND revoked_at IS NULL
+           RETURNING id, user_id, application_id, scopes""",
+        digest(token),
+    )
+    if row is None:
+        return None
+    member = None
+    if row["user_id"] is not None:
+        member = await get_member_by_user_id(conn, row["user_id"])
+        if member is None or member.disabled_at is not None:
+            return None
+    return TokenGrant(row["id"], member, row["application_id"], frozenset(row["scopes"].split()))
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    member: Member
+    csrf_token: str
+
+
+async def do_open_session(
+    conn: asyncpg.Connection, user_id: int, ip: str | None, user_agent: str
+) -> str:
+    """Start a browser session; returns the cookie value."""
+    token = new_secret()
+    await conn.execute(
+        """INSERT INTO web_sessions (token_hash, user_id, csrf_token, ip, user_agent)
+           VALUES ($1, $2, $3, $4, $5)""",
+        digest(token),
+        user_id,
+        new_secret(),
+        ip,
+        user_agent[:500],
+    )
+    await conn.execute("UPDATE users SET last_sign_in_at = now() WHERE id = $1", user_id)
+    return token
+
+
+async def session_for(conn: asyncpg.Connection, token: str) -> WebSession | None:
+    row = await conn.fetchrow(
+        """UPDATE web_sessions SET last_seen_at = now()
+           WHERE token_hash = $1 AND last_seen_at > now() - make_interval(days => $2)
+           RETURNING user_id, csrf_token""",
+        digest(token),
+        SESSION_IDLE_DAYS,
+    )
+    if row is None:
+        return None
+    member = await get_member_by_user_id(conn, row["user_id"])
+    if member is None or member.disabled_at is not None:
+        return None
+    return WebSession(member, row["csrf_token"])
+
+
+async def do_close_session(conn: asyncpg.Connection, token: str) -> None:
+    await conn.execute("DELETE FROM web_sessions WHERE token_hash = $1", digest(token))
+
+
+async def record_sign_in_attempt(
+    conn: asyncpg.Connection, ip: str | None, login: str, succeeded: bool
+) -> None:
+    await conn.execute(
+        "INSERT INTO sign_in_attempts (ip, login, succeeded) VALUES ($1, $2, $3)",
+        ip,
+        login.lower()[:320],
+        succeeded,
+    )
+
+
+async def recent_failed_sign_ins(conn: asyncpg.Connection, ip: str | None, login: str) -> int:
+    """Failures in the last 5 minutes from this address or for this name (whichever is more)."""
+    count: int = await conn.fetchval(
+        """SELECT greatest(
+               count(*) FILTER (WHERE ip = $1),
+               count(*) FILTER (WHERE login = $2))
+           FROM sign_in_attempts
+           WHERE NOT succeeded AND created_at > now() - interval '5 minutes'""",
+        ip,
+        login.lower()[:320],
+    )
+    return count

@@ -1,0 +1,222 @@
+"""The `rukun` command line. Errors print one line to stderr and exit non-zero."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TextIO
+
+import asyncpg
+
+from actors.accounts import (
+    ROLES,
+    MemberError,
+    do_create_member,
+    do_set_disabled,
+    get_member,
+    list_members,
+)
+from actors.credentials import check_scopes, do_create_token
+from actors.passwords import WeakPassword, generate_password
+from db.embedded import EmbeddedDatabaseError
+from db.migrate import migrate
+from db.pool import connection
+from node import logs
+from node.database import database_url
+from node.serve import serve
+from node.settings import Settings, SettingsError, load
+
+
+class CommandError(Exception):
+    pass
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="TOML settings file (or RUKUN_CONFIG)")
+    parser.add_argument("--database-url", help="PostgreSQL URL; embedded server when unset")
+    parser.add_argument("--data-dir", help="where the node keeps its files (default ./data)")
+    parser.add_argument("--domain", help="the node's public domain, e.g. social.example.com")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rukun", description="Run and manage a Rukun node.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("serve", help="run the node (web server and workers)")
+    _add_common(run)
+    run.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    run.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    run.add_argument(
+        "--role",
+        dest="process_role",
+        choices=("all", "web", "worker"),
+        help="what this process runs",
+    )
+    run.add_argument("--workers", type=int, help="jobs run at once by this process")
+    run.add_argument("--resolve", help="domain=address:port,... where to reach other nodes")
+    run.add_argument(
+        "--insecure-http",
+        action="store_const",
+        const=True,
+        help="use http:// ids (development only)",
+    )
+    run.add_argument(
+        "--allow-private-addresses",
+        action="store_const",
+        const=True,
+        help="allow fetching from private and loopback addresses",
+    )
+
+    mig = commands.add_parser("migrate", help="apply database migrations")
+    _add_common(mig)
+
+    user = commands.add_parser("user", help="manage members")
+    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    add = user_commands.add_parser("add", help="create a member")
+    _add_common(add)
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--password", help="initial password (generated and printed when omitted)")
+    add.add_argument("--email")
+    add.add_argument("--display-name", default="")
+    listing = user_commands.add_parser("list", help="list members")
+    _add_common(listing)
+    for action, text in (("disable", "disable a member"), ("enable", "re-enable a member")):
+        sub = user_commands.add_parser(action, help=text)
+        _add_common(sub)
+        sub.add_argument("name")
+
+    token = commands.add_parser("token", help="manage API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = token_commands.add_parser("create", help="print a new bearer token for a member")
+    _add_common(create)
+    create.add_argument("name")
+    create.add_argument("--scopes", default="read write follow")
+    return parser
+
+
+_SETTING_FLAGS = (
+    "domain",
+    "host",
+    "port",
+    "database_url",
+    "data_dir",
+    "workers",
+    "resolve",
+    "insecure_http",
+    "allow_private_addresses",
+)
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    flags = {name: getattr(args, name, None) for name in _SETTING_FLAGS}
+    flags["role"] = getattr(args, "process_role", None)
+    return load(flags, config_file=args.config)
+
+
+async def _with_database(
+    settings: Settings, action: Callable[[asyncpg.Connection], Awaitable[Any]]
+) -> Any:
+    async with connection(database_url(settings)) as conn:
+        await migrate(conn)
+        return await action(conn)
+
+
+async def cmd_migrate(settings: Settings, args: argparse.Namespace, out: TextIO) -> None:
+    async with connection(database_url(settings)) as conn:
+        applied = await migrate(conn)
+    if applied:
+        for m in applied:
+            out.write(f"applied {m.version:04d}_{m.name}\n")
+    else:
+        out.write("database is up to date\n")
+
+
+async def cmd_user(settings: Settings, args: argparse.Namespace, out: TextIO) -> None:
+    if args.user_command == "add":
+        password = args.password or generate_password()
+
+        async def add(conn: asyncpg.Connection) -> None:
+            member = await do_create_member(
+                conn,
+                args.name,
+                args.role,
+                email=args.email,
+                password=password,
+                display_name=args.display_name,
+                password_change_required=args.password is None,
+            )
+            out.write(f"created {member.username} ({member.role})\n")
+            if args.password is None:
+                out.write(f"one-time password: {password}\n")
+
+        await _with_database(settings, add)
+    elif args.user_command == "list":
+
+        async def show(conn: asyncpg.Connection) -> None:
+            members = await list_members(conn)
+            out.write(f"{'USERNAME':<24} {'ROLE':<10} {'STATUS':<9} EMAIL\n")
+            for m in members:
+                status = "disabled" if m.disabled_at else "active"
+                out.write(f"{m.username:<24} {m.role:<10} {status:<9} {m.email or '-'}\n")
+
+        await _with_database(settings, show)
+    else:
+        disable = args.user_command == "disable"
+
+        async def toggle(conn: asyncpg.Connection) -> None:
+            member = await do_set_disabled(conn, args.name, disable)
+            out.write(f"{member.username} {'disabled' if disable else 'enabled'}\n")
+
+        await _with_database(settings, toggle)
+
+
+async def cmd_token(settings: Settings, args: argparse.Namespace, out: TextIO) -> None:
+    scopes = check_scopes(args.scopes)
+
+    async def create(conn: asyncpg.Connection) -> None:
+        member = await get_member(conn, args.name)
+        if member is None:
+            raise CommandError(f"no member named {args.name!r}")
+        if member.disabled_at is not None:
+            raise CommandError(f"{member.username} is disabled")
+        out.write(await do_create_token(conn, member.user_id, scopes) + "\n")
+
+    await _with_database(settings, create)
+
+
+async def cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> None:
+    await serve(settings, out)
+
+
+COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "user": cmd_user, "token": cmd_token}
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = settings_from(args)
+        logs.configure(settings.log_level if args.command == "serve" else "WARNING")
+        asyncio.run(COMMANDS[args.command](settings, args, out))
+    except KeyboardInterrupt:
+        return 130
+    except (
+        SettingsError,
+        MemberError,
+        WeakPassword,
+        CommandError,
+        EmbeddedDatabaseError,
+        ValueError,
+    ) as error:
+        print(f"rukun: error: {error}", file=sys.stderr)
+        return 1
+    except (OSError, asyncpg.PostgresError) as error:
+        print(f"rukun: error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

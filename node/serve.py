@@ -1,0 +1,87 @@
+"""`rukun serve`: one process running the web server, the job workers, or both."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from typing import TextIO
+
+from aiohttp import web
+
+from actors.accounts import ensure_first_admin, ensure_instance_actor
+from actors.site import Site
+from db.migrate import migrate
+from db.pool import connection, create_pool
+from db.queue import Worker
+from node.database import database_url
+from node.jobs import job_handlers
+from node.settings import Settings
+from web.app import create_app
+from web.config import WebConfig
+
+log = logging.getLogger(__name__)
+
+
+def web_config(settings: Settings) -> WebConfig:
+    return WebConfig(
+        site=Site(settings.domain, settings.scheme), max_body_bytes=settings.max_body_bytes
+    )
+
+
+async def prepare(url: str, settings: Settings, out: TextIO) -> None:
+    """Migrate, make the instance actor, and on a new node the first admin."""
+    async with connection(url) as conn:
+        await migrate(conn)
+        await ensure_instance_actor(conn)
+        created = await ensure_first_admin(conn, settings.admin_username)
+    if created:
+        member, password = created
+        out.write(
+            "\nA new node: the first admin account was created.\n"
+            f"  username: {member.username}\n"
+            f"  one-time password: {password}\n"
+            "Sign in and choose a new password; this one is not shown again.\n\n"
+        )
+        out.flush()
+
+
+async def serve(settings: Settings, out: TextIO = sys.stdout) -> None:
+    url = database_url(settings)
+    await prepare(url, settings, out)
+    pool = await create_pool(url, max_size=max(10, settings.workers + 6))
+    runner: web.AppRunner | None = None
+    worker_task: asyncio.Task[None] | None = None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        if settings.role in ("all", "web"):
+            runner = web.AppRunner(create_app(web_config(settings), pool), access_log=log)
+            await runner.setup()
+            await web.TCPSite(runner, settings.host, settings.port).start()
+            out.write(
+                f"Rukun {settings.domain} listening on http://{settings.host}:{settings.port}\n"
+            )
+            out.flush()
+        if settings.role in ("all", "worker"):
+            worker = Worker(
+                pool,
+                job_handlers(),
+                concurrency=settings.workers,
+                lease_seconds=settings.job_lease_seconds,
+            )
+            worker_task = asyncio.create_task(worker.run(), name="worker")
+            log.info("worker %s started with %s slots", worker.name, settings.workers)
+        await stop.wait()
+    finally:
+        if worker_task is not None:
+            worker_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker_task
+        if runner is not None:
+            await runner.cleanup()
+        await pool.close()

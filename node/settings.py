@@ -1,0 +1,195 @@
+"""Node settings: read once at start from flags, `RUKUN_*` environment and a TOML file, then
+passed down as plain values. Precedence: flag > environment > file > default."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+ROLES = ("all", "web", "worker")
+_DOMAIN = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$"
+)
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message names it and says what is expected."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    domain: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str = ""
+    data_dir: Path = Path("data")
+    insecure_http: bool | None = None
+    resolve: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    allow_private_addresses: bool = False
+    role: str = "all"
+    max_body_bytes: int = 1_048_576
+    workers: int = 4
+    job_lease_seconds: float = 300.0
+    log_level: str = "INFO"
+    admin_username: str = "admin"
+
+    @property
+    def scheme(self) -> str:
+        return "http" if self.insecure_http else "https"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.scheme}://{self.domain}"
+
+
+def _parse_bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"{name}: expected true or false, got {value!r}")
+
+
+def _parse_int(name: str, value: Any, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{name}: expected a whole number, got {value!r}") from None
+    if not low <= number <= high:
+        raise SettingsError(f"{name}: expected a number from {low} to {high}, got {number}")
+    return number
+
+
+def _parse_float(name: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{name}: expected a number, got {value!r}") from None
+    if number <= 0:
+        raise SettingsError(f"{name}: expected a positive number, got {value!r}")
+    return number
+
+
+def parse_resolve(value: Any) -> dict[str, tuple[str, int]]:
+    """`a.test=127.0.0.1:8081,b.test=127.0.0.1:8082` (or a TOML table) → {domain: (ip, port)}."""
+    if isinstance(value, Mapping):
+        items = [f"{k}={v}" for k, v in value.items()]
+    else:
+        items = [part.strip() for part in str(value).split(",") if part.strip()]
+    resolved: dict[str, tuple[str, int]] = {}
+    for item in items:
+        domain, sep, target = item.partition("=")
+        address, colon, port = target.strip().rpartition(":")
+        if not sep or not colon or not domain.strip():
+            raise SettingsError(f"resolve: expected domain=address:port, got {item!r}")
+        try:
+            ipaddress.ip_address(address.strip("[]"))
+        except ValueError:
+            raise SettingsError(f"resolve: {address!r} is not an IP address") from None
+        resolved[domain.strip().lower()] = (
+            address.strip("[]"),
+            _parse_int("resolve port", port, 1, 65535),
+        )
+    return resolved
+
+
+_PARSERS = {
+    "domain": lambda v: str(v).strip().lower(),
+    "host": lambda v: str(v).strip(),
+    "port": lambda v: _parse_int("port", v, 1, 65535),
+    "database_url": lambda v: str(v).strip(),
+    "data_dir": lambda v: Path(str(v)),
+    "insecure_http": lambda v: _parse_bool("insecure_http", v),
+    "resolve": parse_resolve,
+    "allow_private_addresses": lambda v: _parse_bool("allow_private_addresses", v),
+    "role": lambda v: str(v).strip(),
+    "max_body_bytes": lambda v: _parse_int("max_body_bytes", v, 1024, 1 << 31),
+    "workers": lambda v: _parse_int("workers", v, 1, 256),
+    "job_lease_seconds": lambda v: _parse_float("job_lease_seconds", v),
+    "log_level": lambda v: str(v).strip().upper(),
+    "admin_username": lambda v: str(v).strip(),
+}
+NAMES = tuple(f.name for f in fields(Settings))
+
+
+def _from_mapping(source: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    parsed: dict[str, Any] = {}
+    for key, value in values.items():
+        name = key.replace("-", "_")
+        if name not in _PARSERS:
+            raise SettingsError(f"{source}: unknown setting {key!r}")
+        parsed[name] = _PARSERS[name](value)
+    return parsed
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    values = {
+        name: environ[f"RUKUN_{name.upper()}"]
+        for name in NAMES
+        if f"RUKUN_{name.upper()}" in environ
+    }
+    return _from_mapping("environment", values)
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"config file {path}: {error}") from None
+    return _from_mapping(f"config file {path}", document)
+
+
+def load(
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: str | Path | None = None,
+) -> Settings:
+    """Merge the three sources and validate; raises SettingsError with one clear line."""
+    environ = os.environ if environ is None else environ
+    config_file = config_file or environ.get("RUKUN_CONFIG")
+    merged: dict[str, Any] = {}
+    if config_file:
+        merged.update(_from_file(Path(config_file)))
+    merged.update(_from_environment(environ))
+    merged.update(_from_mapping("flag", {k: v for k, v in (flags or {}).items() if v is not None}))
+    return validate(Settings(**merged))
+
+
+def _is_loopback_domain(domain: str) -> bool:
+    host = domain.rsplit(":", 1)[0] if domain.count(":") == 1 else domain
+    return host in {"localhost", "127.0.0.1"} or host.endswith(".localhost")
+
+
+def validate(settings: Settings) -> Settings:
+    if settings.role not in ROLES:
+        raise SettingsError(f"role: expected one of {', '.join(ROLES)}, got {settings.role!r}")
+    if settings.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise SettingsError(
+            f"log_level: expected DEBUG, INFO, WARNING or ERROR, got {settings.log_level!r}"
+        )
+    domain = settings.domain or f"localhost:{settings.port}"
+    if not _DOMAIN.match(domain):
+        raise SettingsError(f"domain: {domain!r} is not a host name (like social.example.com)")
+    insecure = settings.insecure_http
+    if insecure is None:
+        # Plain HTTP is for development on this machine only; any real domain gets https ids.
+        insecure = _is_loopback_domain(domain)
+    if settings.database_url and not settings.database_url.startswith(
+        ("postgres://", "postgresql://")
+    ):
+        raise SettingsError("database_url: expected a postgresql:// URL")
+    if not re.fullmatch(r"[a-z0-9_]{1,30}", settings.admin_username):
+        raise SettingsError("admin_username: use 1 to 30 lowercase letters, digits or underscores")
+    return replace(settings, domain=domain, insecure_http=insecure)

@@ -1,0 +1,69 @@
+"""The web application: `create_app(config, pool)` assembles middlewares and routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp_jinja2
+import asyncpg
+import jinja2
+from aiohttp import web
+
+from web import activitypub, pages, signin, wellknown
+from web.config import WebConfig
+from web.errors import Handler, error_middleware
+from web.keys import CONFIG, CONNECTION, POOL
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+
+# Pages are server-rendered with no inline script or style; everything comes from /static.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+    "media-src 'self' https:; connect-src 'self'; font-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+@web.middleware
+async def database_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Hold one pooled connection for the whole request (static files need none)."""
+    if request.path.startswith("/static/"):
+        return await handler(request)
+    async with request.app[POOL].acquire() as conn:
+        request[CONNECTION] = conn
+        return await handler(request)
+
+
+@web.middleware
+async def security_headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if response.content_type == "text/html":
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Cache-Control", "private, no-store")
+    return response
+
+
+def create_app(config: WebConfig, pool: asyncpg.Pool) -> web.Application:
+    app = web.Application(
+        client_max_size=config.max_body_bytes,
+        middlewares=[security_headers_middleware, error_middleware, database_middleware],
+    )
+    app[CONFIG] = config
+    app[POOL] = pool
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(default=True),
+        context_processors=[pages.template_context],
+    )
+    wellknown.setup(app)
+    activitypub.setup(app)
+    signin.setup(app)
+    pages.setup(app)
+    app.router.add_static("/static/", STATIC, name="static")
+    return app

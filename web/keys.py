@@ -1,0 +1,24 @@
+"""Typed application and request state."""
+
+from __future__ import annotations
+
+import asyncpg
+from aiohttp import web
+
+from web.config import WebConfig
+
+CONFIG = web.AppKey("config", WebConfig)
+POOL = web.AppKey("pool", asyncpg.Pool)
+CONNECTION = "rukun.connection"
+SESSION = "rukun.session"
+SESSION_COOKIE = "rukun_session"
+
+
+def config(request: web.Request) -> WebConfig:
+    return request.app[CONFIG]
+
+
+def connection(request: web.Request) -> asyncpg.Connection:
+    """The one connection this request holds (acquired by the database middleware)."""
+    conn: asyncpg.Connection = request[CONNECTION]
+    return conn
