@@ -45,6 +45,11 @@ class Account:
     suspended_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    uri: str | None
+    url: str | None
+    avatar_url: str | None
+    header_url: str | None
+    moved_to_account_id: int | None
 
     @property
     def is_local(self) -> bool:
@@ -72,15 +77,15 @@ class Member:
         return self.role in {"admin", "moderator"}
 
 
-_ACCOUNT_COLUMNS = (
+ACCOUNT_COLUMNS = (
     "id, username, domain, actor_type, display_name, note, fields, department, job_title, "
     "manager_id, location, locked, bot, discoverable, public_key_pem, private_key_pem, "
-    "suspended_at, created_at, updated_at"
+    "suspended_at, created_at, updated_at, uri, url, avatar_url, header_url, moved_to_account_id"
 )
 _MEMBER_SELECT = f"""
     SELECT u.id AS user_id, u.role, u.email, u.disabled_at, u.password_change_required,
            u.created_at AS user_created_at, u.password_hash,
-           {", ".join("a." + c.strip() for c in _ACCOUNT_COLUMNS.split(","))}
+           {", ".join("a." + c.strip() for c in ACCOUNT_COLUMNS.split(","))}
     FROM users u JOIN accounts a ON a.id = u.account_id
 """
 
@@ -192,7 +197,7 @@ async def list_members(conn: asyncpg.Connection) -> list[Member]:
 async def get_local_account(conn: asyncpg.Connection, username: str) -> Account | None:
     """A local actor by name, the instance actor included; members are found whatever the case."""
     row = await conn.fetchrow(
-        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts"
+        f"SELECT {ACCOUNT_COLUMNS} FROM accounts"
         " WHERE lower(username) = lower($1) AND domain IS NULL",
         username,
     )

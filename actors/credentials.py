@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import asyncpg
 
 from actors.accounts import Member, get_member_by_user_id
+from actors.scopes import ScopeError, parse_scopes
 
 SESSION_IDLE_DAYS = 30
-VALID_SCOPES = ("read", "write", "follow", "push", "profile", "admin")
 
 
 def digest(secret: str) -> bytes:
@@ -25,15 +25,10 @@ def new_secret() -> str:
 
 
 def check_scopes(scopes: str) -> str:
-    """Normalise a space-separated scope string; granular scopes (`read:statuses`,
-    `admin:read:accounts`) are accepted by their top-level part."""
-    parts = scopes.split()
-    if not parts:
-        raise ValueError("at least one scope is required")
-    for scope in parts:
-        if scope.split(":", 1)[0] not in VALID_SCOPES:
-            raise ValueError(f"unknown scope {scope!r}")
-    return " ".join(dict.fromkeys(parts))
+    """Normalise a space-separated scope string; raises ScopeError (a ValueError) on unknown."""
+    if not scopes.split():
+        raise ScopeError("at least one scope is required")
+    return parse_scopes(scopes)
 
 
 @dataclass(frozen=True, slots=True)

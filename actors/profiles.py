@@ -1,0 +1,86 @@
+"""Accounts as others see them: the account with its counters, loaded in batches so a page of
+twenty statuses costs one query for all their authors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from actors.accounts import ACCOUNT_COLUMNS, Account, account_from_row
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    account: Account
+    role: str | None
+    followers_count: int
+    following_count: int
+    statuses_count: int
+    last_status_at: datetime | None
+
+
+_SELECT = f"""
+    SELECT {", ".join("a." + c.strip() for c in ACCOUNT_COLUMNS.split(","))},
+           u.role,
+           coalesce(s.followers_count, 0) AS followers_count,
+           coalesce(s.following_count, 0) AS following_count,
+           coalesce(s.statuses_count, 0) AS statuses_count,
+           s.last_status_at
+    FROM accounts a
+    LEFT JOIN users u ON u.account_id = a.id
+    LEFT JOIN account_stats s ON s.account_id = a.id
+"""
+
+
+def _view(row: asyncpg.Record) -> AccountView:
+    return AccountView(
+        account=account_from_row(row),
+        role=row["role"],
+        followers_count=row["followers_count"],
+        following_count=row["following_count"],
+        statuses_count=row["statuses_count"],
+        last_status_at=row["last_status_at"],
+    )
+
+
+async def load_accounts(conn: asyncpg.Connection, ids: Iterable[int]) -> dict[int, AccountView]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    rows = await conn.fetch(_SELECT + " WHERE a.id = ANY($1::bigint[])", wanted)
+    return {row["id"]: _view(row) for row in rows}
+
+
+async def load_account(conn: asyncpg.Connection, account_id: int) -> AccountView | None:
+    return (await load_accounts(conn, [account_id])).get(account_id)
+
+
+async def adjust_stats(
+    conn: asyncpg.Connection,
+    account_id: int,
+    *,
+    followers: int = 0,
+    following: int = 0,
+    statuses: int = 0,
+    status_at: datetime | None = None,
+) -> None:
+    """Move an account's counters; called by the commands that change what they count, inside
+    their transaction."""
+    await conn.execute(
+        """INSERT INTO account_stats (account_id, followers_count, following_count,
+                                      statuses_count, last_status_at)
+           VALUES ($1, greatest($2, 0), greatest($3, 0), greatest($4, 0), $5)
+           ON CONFLICT (account_id) DO UPDATE SET
+               followers_count = greatest(account_stats.followers_count + $2, 0),
+               following_count = greatest(account_stats.following_count + $3, 0),
+               statuses_count = greatest(account_stats.statuses_count + $4, 0),
+               last_status_at = greatest(account_stats.last_status_at, $5)""",
+        account_id,
+        followers,
+        following,
+        statuses,
+        status_at,
+    )

@@ -1,0 +1,66 @@
+"""Bearer-token authentication and scope checks for the client API.
+
+Errors follow Mastodon: 401 `The access token is invalid` for a missing, unknown, revoked or
+expired token (and for a disabled member's), 403 `This action is outside the authorized scopes`
+when the token lacks the scope, 422 `This method requires an authenticated user` when an app
+token (client_credentials) is used where a member is needed."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from actors.accounts import Member
+from actors.credentials import TokenGrant, authenticate_token
+from actors.scopes import allows
+from web.errors import ApiError
+from web.keys import connection
+
+GRANT = "rukun.grant"
+_INVALID = "The access token is invalid"
+
+
+def bearer_token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    # Some clients (and the streaming API) pass the token as a parameter.
+    return request.query.get("access_token") or None
+
+
+async def grant_for(request: web.Request) -> TokenGrant | None:
+    """The request's token grant, or None without a token; 401 for a bad token."""
+    if GRANT in request:
+        grant: TokenGrant | None = request[GRANT]
+        return grant
+    token = bearer_token(request)
+    grant = None
+    if token is not None:
+        grant = await authenticate_token(connection(request), token)
+        if grant is None:
+            raise ApiError(401, _INVALID)
+    request[GRANT] = grant
+    return grant
+
+
+def _check_scopes(grant: TokenGrant, scopes: tuple[str, ...]) -> None:
+    if scopes and not any(allows(grant.scopes, scope) for scope in scopes):
+        raise ApiError(403, "This action is outside the authorized scopes")
+
+
+async def require_app(request: web.Request, *scopes: str) -> TokenGrant:
+    """Any valid token, app-only tokens included."""
+    grant = await grant_for(request)
+    if grant is None:
+        raise ApiError(401, _INVALID)
+    _check_scopes(grant, scopes)
+    return grant
+
+
+async def require_member(request: web.Request, *scopes: str) -> Member:
+    """A member's token holding one of `scopes`. Nothing on a members-only node is readable
+    without one."""
+    grant = await require_app(request, *scopes)
+    if grant.member is None:
+        raise ApiError(422, "This method requires an authenticated user")
+    return grant.member

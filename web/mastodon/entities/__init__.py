@@ -1,0 +1,1 @@
+"""Mastodon's entities rendered from plain data: one module per entity family."""

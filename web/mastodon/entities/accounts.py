@@ -1,0 +1,118 @@
+"""The Account and CredentialAccount entities."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from actors.accounts import Member
+from actors.profiles import AccountView
+from actors.site import Site
+from content.text import plain_to_html
+from web.mastodon.entities.dates import day, midnight
+
+DEFAULT_AVATAR = "/static/avatar.png"
+DEFAULT_HEADER = "/static/header.png"
+_ORGANISATION = (("department", "Department"), ("job_title", "Job title"), ("location", "Location"))
+
+
+def absolute(site: Site, url: str | None, fallback: str) -> str:
+    url = url or fallback
+    return site.base_url + url if url.startswith("/") else url
+
+
+def acct(view: AccountView) -> str:
+    account = view.account
+    return account.username if account.domain is None else f"{account.username}@{account.domain}"
+
+
+def _fields(view: AccountView) -> list[dict[str, Any]]:
+    """Free fields, then the organisation's fields (department, job title, location) so apps
+    show them on the profile."""
+    account = view.account
+    fields = [
+        {"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": None}
+        for f in account.fields
+    ]
+    for attribute, label in _ORGANISATION:
+        value = getattr(account, attribute)
+        if value:
+            fields.append({"name": label, "value": html.escape(value), "verified_at": None})
+    return fields
+
+
+def render_account(view: AccountView, site: Site) -> dict[str, Any]:
+    account = view.account
+    local = account.domain is None
+    avatar = absolute(site, account.avatar_url, DEFAULT_AVATAR)
+    header = absolute(site, account.header_url, DEFAULT_HEADER)
+    return {
+        "id": str(account.id),
+        "username": account.username,
+        "acct": acct(view),
+        "display_name": account.display_name,
+        "locked": account.locked,
+        "bot": account.bot or account.actor_type in ("Service", "Application"),
+        "discoverable": account.discoverable,
+        "indexable": False,
+        "group": account.actor_type == "Group",
+        "created_at": midnight(account.created_at),
+        "note": plain_to_html(account.note) if local else account.note,
+        "url": site.profile_url(account.username) if local else (account.url or account.uri),
+        "uri": site.actor_url(account.username) if local else account.uri,
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
+        "followers_count": view.followers_count,
+        "following_count": view.following_count,
+        "statuses_count": view.statuses_count,
+        "last_status_at": day(view.last_status_at),
+        "hide_collections": False,
+        "noindex": True,
+        "emojis": [],
+        "roles": [],
+        "fields": _fields(view),
+    }
+
+
+_ROLE_PERMISSIONS = {"admin": "1", "moderator": "1308", "employee": "0", "customer": "0"}
+
+
+def render_credential_account(
+    view: AccountView,
+    member: Member,
+    site: Site,
+    *,
+    follow_requests_count: int = 0,
+    default_privacy: str = "public",
+    default_sensitive: bool = False,
+    default_language: str | None = None,
+) -> dict[str, Any]:
+    """verify_credentials and update_credentials: the account plus its editable source and the
+    member's role."""
+    rendered = render_account(view, site)
+    account = view.account
+    rendered["source"] = {
+        "privacy": default_privacy,
+        "sensitive": default_sensitive,
+        "language": default_language,
+        "note": account.note,
+        "fields": [
+            {"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": None}
+            for f in account.fields
+        ],
+        "follow_requests_count": follow_requests_count,
+        "hide_collections": False,
+        "discoverable": account.discoverable,
+        "indexable": False,
+        "attribution_domains": [],
+    }
+    rendered["role"] = {
+        "id": member.role,
+        "name": member.role.capitalize(),
+        "permissions": _ROLE_PERMISSIONS.get(member.role, "0"),
+        "color": "",
+        "highlighted": member.is_staff,
+    }
+    return rendered
