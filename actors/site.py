@@ -42,6 +42,19 @@ class Site:
             return f"{self.base_url}/about"
         return f"{self.base_url}/@{username}"
 
+    def status_uri(self, username: str, status_id: int) -> str:
+        return f"{self.actor_url(username)}/statuses/{status_id}"
+
+    def status_url(self, username: str, status_id: int) -> str:
+        return f"{self.base_url}/@{username}/{status_id}"
+
+    def tag_url(self, name: str) -> str:
+        return f"{self.base_url}/tags/{name.lower()}"
+
+    def media_url(self, key: str) -> str:
+        """Media files live under unguessable keys, so apps load them without a token."""
+        return f"{self.base_url}/system/{key}"
+
     @property
     def shared_inbox_url(self) -> str:
         return f"{self.base_url}/inbox"
