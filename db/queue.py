@@ -8,8 +8,10 @@ retry or discard. Each is a column here (`attempts`, `run_at`, `last_error`, `st
 
 Guarantees: a job runs until a handler returns without raising, at least once. A worker that
 dies mid-job stops renewing its lease; when `locked_until` passes, another worker claims the job
-again. Two workers never hold the same job at once (row locks at claim, lease checks at finish).
-Handlers must be idempotent, as with any at-least-once queue.
+again. Two workers never hold the same job at once: row locks at claim, and every later write
+about a job names the claim it holds (`locked_by` and the attempt number), so a worker whose
+lease was taken over changes nothing. Handlers must be idempotent, as with any at-least-once
+queue. A worker that loses the database keeps retrying rather than stopping.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ import asyncpg
 
 log = logging.getLogger(__name__)
 CHANNEL = "rukun_jobs"
+MAX_DELAY = 30 * 86400.0  # a retry further away than this is a remote's mistake, not a plan
+
+# What a lost or restarting database raises; the worker waits and tries again.
+_UNREACHABLE = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +77,7 @@ async def enqueue(
            VALUES ($1, $2, now() + make_interval(secs => $3), $4) RETURNING id""",
         kind,
         dict(payload or {}),
-        delay,
+        _clamp(delay),
         max_attempts,
     )
     await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, kind)
@@ -92,8 +98,10 @@ async def retry_dead(conn: asyncpg.Connection, job_id: int) -> bool:
            WHERE id = $1 AND state = 'dead'""",
         job_id,
     )
+    if status != "UPDATE 1":
+        return False
     await conn.execute("SELECT pg_notify($1, 'retry')", CHANNEL)
-    return status == "UPDATE 1"
+    return True
 
 
 async def discard_dead(conn: asyncpg.Connection, job_id: int) -> bool:
@@ -104,8 +112,17 @@ async def discard_dead(conn: asyncpg.Connection, job_id: int) -> bool:
 def backoff(attempts: int, base: float, cap: float) -> float:
     """Seconds before attempt `attempts + 1`: base·2^(attempts-1), capped, with ±25 % jitter so
     jobs that failed together (a partner node down) do not retry together."""
-    delay: float = min(cap, base * 2 ** max(0, attempts - 1))
+    # Past 2^64 any base is over the cap; bounding the exponent keeps the float finite.
+    exponent = min(max(0, attempts - 1), 64)
+    delay = min(cap, base * 2.0**exponent)
     return delay * random.uniform(0.75, 1.25)  # noqa: S311 - jitter, not a secret
+
+
+def _clamp(seconds: float) -> float:
+    """A delay PostgreSQL accepts: negative or NaN is now, and nothing beyond MAX_DELAY."""
+    if not seconds > 0:
+        return 0.0
+    return min(float(seconds), MAX_DELAY)
 
 
 _CLAIM = """
@@ -123,9 +140,36 @@ FROM next WHERE jobs.id = next.id
 RETURNING jobs.id, jobs.kind, jobs.payload, jobs.attempts, jobs.max_attempts, jobs.created_at
 """
 
+# `id`, `locked_by` and `attempts` together name one claim: a job that was taken over after
+# its lease ran out has a new holder or a higher attempt, and these writes leave it alone.
+_FINISH = "DELETE FROM jobs WHERE id = $1 AND locked_by = $2 AND attempts = $3"
+_FAIL = """
+UPDATE jobs SET state = $4, run_at = now() + make_interval(secs => $5), last_error = $6,
+                locked_by = NULL, locked_until = NULL, updated_at = now()
+WHERE id = $1 AND locked_by = $2 AND attempts = $3
+"""
+_RELEASE = """
+UPDATE jobs SET state = 'queued', attempts = attempts - 1, run_at = now(),
+                locked_by = NULL, locked_until = NULL, updated_at = now()
+WHERE id = $1 AND locked_by = $2 AND attempts = $3
+"""
+_RELEASE_ALL = """
+UPDATE jobs SET state = 'queued', attempts = attempts - 1, run_at = now(),
+                locked_by = NULL, locked_until = NULL, updated_at = now()
+WHERE state = 'running' AND locked_by = $1
+"""
+_RENEW = """
+UPDATE jobs SET locked_until = now() + make_interval(secs => $3)
+WHERE id = ANY($1::bigint[]) AND locked_by = $2 AND state = 'running'
+"""
+
 
 class Worker:
-    """Runs jobs from the queue with up to `concurrency` at once, each on its own connection."""
+    """Runs jobs from the queue with up to `concurrency` at once, each on its own connection.
+
+    The pool needs `concurrency + 3` connections: one per running job, the listener, the lease
+    heartbeat and the claim. One `run()` or `drain()` at a time per Worker: its name is its
+    identity in the `jobs` table."""
 
     def __init__(
         self,
@@ -147,8 +191,9 @@ class Worker:
         self.backoff_cap = backoff_cap
         self.poll_seconds = poll_seconds
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._running: dict[int, asyncio.Task[None]] = {}
+        self._running: dict[asyncio.Task[None], Job] = {}
         self._wake = asyncio.Event()
+        self._listener: asyncpg.Connection | None = None
 
     async def claim(self, limit: int) -> list[Job]:
         async with self.pool.acquire() as conn:
@@ -158,27 +203,31 @@ class Worker:
     async def _run_one(self, job: Job) -> None:
         handler = self.handlers.get(job.kind)
         try:
-            if job.attempts > job.max_attempts:
-                raise PermanentFailure("the worker running it stopped too many times")
-            if handler is None:
-                raise PermanentFailure(f"no handler for job kind {job.kind!r}")
-            async with self.pool.acquire() as conn:
-                await handler(conn, job)
-        except asyncio.CancelledError:
-            await self._release(job)
-            raise
-        except Exception as error:
-            await self._fail(job, error)
-        else:
-            async with self.pool.acquire() as conn:
-                await conn.execute(
-                    "DELETE FROM jobs WHERE id = $1 AND locked_by = $2", job.id, self.name
-                )
+            try:
+                if job.attempts > job.max_attempts:
+                    raise PermanentFailure("the worker running it stopped too many times")
+                if handler is None:
+                    raise PermanentFailure(f"no handler for job kind {job.kind!r}")
+                async with self.pool.acquire() as conn:
+                    await handler(conn, job)
+            except asyncio.CancelledError:
+                await self._release(job)
+                raise
+            except Exception as error:
+                await self._fail(job, error)
+            else:
+                async with self.pool.acquire() as conn:
+                    status = await conn.execute(_FINISH, job.id, self.name, job.attempts)
+                if status != "DELETE 1":
+                    log.warning("job %s finished after its lease passed to another worker", job.id)
+        except _UNREACHABLE as error:
+            # The outcome was not recorded; the lease runs out and the job runs again.
+            log.warning("job %s: could not record the outcome: %s", job.id, error)
 
     async def _fail(self, job: Job, error: Exception) -> None:
         permanent = isinstance(error, PermanentFailure) or job.attempts >= job.max_attempts
         delay = (
-            error.delay
+            _clamp(error.delay)
             if isinstance(error, RetryLater)
             else backoff(job.attempts, self.backoff_base, self.backoff_cap)
         )
@@ -187,11 +236,10 @@ class Worker:
         log.log(level, "job %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempts, message)
         async with self.pool.acquire() as conn:
             await conn.execute(
-                """UPDATE jobs SET state = $3, run_at = now() + make_interval(secs => $4),
-                          last_error = $5, locked_by = NULL, locked_until = NULL, updated_at = now()
-                   WHERE id = $1 AND locked_by = $2""",
+                _FAIL,
                 job.id,
                 self.name,
+                job.attempts,
                 "dead" if permanent else "queued",
                 delay,
                 message,
@@ -199,80 +247,115 @@ class Worker:
 
     async def _release(self, job: Job) -> None:
         """Give an unfinished job back at shutdown without spending an attempt."""
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(*_UNREACHABLE):
             async with self.pool.acquire() as conn:
-                await conn.execute(
-                    """UPDATE jobs SET state = 'queued', attempts = attempts - 1, run_at = now(),
-                              locked_by = NULL, locked_until = NULL, updated_at = now()
-                       WHERE id = $1 AND locked_by = $2""",
-                    job.id,
-                    self.name,
-                )
+                await conn.execute(_RELEASE, job.id, self.name, job.attempts)
+
+    async def _release_all(self) -> None:
+        """Give back what this worker still holds, including jobs whose claim committed just
+        as it was cancelled (so they never started)."""
+        with contextlib.suppress(*_UNREACHABLE):
+            async with self.pool.acquire() as conn:
+                await conn.execute(_RELEASE_ALL, self.name)
 
     async def _heartbeat(self) -> None:
+        """Renew the leases of running jobs every third of a lease; a failed renewal is logged
+        and tried again, never the end of the heartbeat."""
         while True:
             await asyncio.sleep(self.lease_seconds / 3)
-            if self._running:
+            ids = sorted({job.id for job in self._running.values()})
+            if not ids:
+                continue
+            try:
                 async with self.pool.acquire() as conn:
-                    await conn.execute(
-                        """UPDATE jobs SET locked_until = now() + make_interval(secs => $3)
-                           WHERE id = ANY($1::bigint[]) AND locked_by = $2""",
-                        list(self._running),
-                        self.name,
-                        self.lease_seconds,
-                    )
+                    await conn.execute(_RENEW, ids, self.name, self.lease_seconds)
+            except _UNREACHABLE as error:
+                log.warning("worker %s could not renew its leases: %s", self.name, error)
 
-    def _start(self, job: Job) -> None:
+    def _start(self, job: Job) -> asyncio.Task[None]:
         task = asyncio.create_task(self._run_one(job), name=f"job-{job.id}")
-        self._running[job.id] = task
-        task.add_done_callback(lambda _t, job_id=job.id: self._finished(job_id))
+        self._running[task] = job
+        task.add_done_callback(self._finished)
+        return task
 
-    def _finished(self, job_id: int) -> None:
-        self._running.pop(job_id, None)
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        job = self._running.pop(task, None)
         self._wake.set()
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("job %s: worker error", job.id if job else "?", exc_info=error)
 
     def _on_notify(self, *_args: object) -> None:
         self._wake.set()
 
-    async def run(self) -> None:
-        """Work until cancelled; on cancel, give running jobs back to the queue."""
+    def _on_listener_lost(self, _conn: object) -> None:
+        # The pool takes a closed connection back by itself; listen again on the next turn.
+        self._listener = None
+        self._wake.set()
+
+    async def _listen(self) -> None:
+        if self._listener is not None:
+            return
         listener = await self.pool.acquire()
-        heartbeat = asyncio.create_task(self._heartbeat())
         try:
             await listener.add_listener(CHANNEL, self._on_notify)
+            listener.add_termination_listener(self._on_listener_lost)
+        except BaseException:
+            with contextlib.suppress(*_UNREACHABLE):
+                await listener.remove_listener(CHANNEL, self._on_notify)
+            await self.pool.release(listener)
+            raise
+        self._listener = listener
+
+    async def _unlisten(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is None:
+            return
+        with contextlib.suppress(*_UNREACHABLE):
+            listener.remove_termination_listener(self._on_listener_lost)
+            await listener.remove_listener(CHANNEL, self._on_notify)
+        with contextlib.suppress(*_UNREACHABLE):
+            await self.pool.release(listener)
+
+    async def run(self) -> None:
+        """Work until cancelled; on cancel, give running jobs back to the queue (the attempt is
+        not spent). Losing the database is logged and waited out, never the end of the loop."""
+        heartbeat = asyncio.create_task(self._heartbeat(), name=f"heartbeat-{self.name}")
+        try:
             while True:
                 # Clear before claiming, so a notification that lands during the claim is kept.
                 self._wake.clear()
-                free = self.concurrency - len(self._running)
-                if free > 0:
-                    for job in await self.claim(free):
-                        self._start(job)
-                # Woken by a new job, a finished job (a free slot) or the poll, which also finds
-                # retries whose time has come and jobs whose worker died.
+                try:
+                    await self._listen()
+                    free = self.concurrency - len(self._running)
+                    if free > 0:
+                        for job in await self.claim(free):
+                            self._start(job)
+                except _UNREACHABLE as error:
+                    log.warning("worker %s: database unavailable: %s", self.name, error)
+                # Woken by a new job, a finished job (a free slot), a lost listener or the poll,
+                # which also finds retries whose time has come and jobs whose worker died.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
         finally:
             heartbeat.cancel()
-            for task in list(self._running.values()):
+            tasks = list(self._running)
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(*self._running.values(), heartbeat, return_exceptions=True)
-            with contextlib.suppress(Exception):
-                await listener.remove_listener(CHANNEL, self._on_notify)
-            await self.pool.release(listener)
+            await asyncio.wait([heartbeat, *tasks])
+            await self._unlisten()
+            await self._release_all()
 
     async def drain(self, *, within: float = 30.0) -> int:
         """Run every job that is ready now, and those they enqueue, until none is left; return how
-        many ran. Tests call this instead of sleeping."""
+        many ran. Tests call this instead of sleeping. Leases are renewed meanwhile, as in `run`."""
         ran = 0
-
-        async def loop() -> None:
-            nonlocal ran
-            while True:
-                jobs = await self.claim(self.concurrency)
-                if not jobs:
-                    return
-                ran += len(jobs)
-                await asyncio.gather(*(self._run_one(job) for job in jobs))
-
-        await asyncio.wait_for(loop(), within)
+        heartbeat = asyncio.create_task(self._heartbeat(), name=f"heartbeat-{self.name}")
+        try:
+            async with asyncio.timeout(within):
+                while jobs := await self.claim(self.concurrency):
+                    ran += len(jobs)
+                    await asyncio.gather(*(self._start(job) for job in jobs))
+        finally:
+            heartbeat.cancel()
+            await asyncio.wait([heartbeat])
         return ran

@@ -136,7 +136,8 @@ async def cmd_migrate(settings: Settings, args: argparse.Namespace, out: TextIO)
 
 async def cmd_user(settings: Settings, args: argparse.Namespace, out: TextIO) -> None:
     if args.user_command == "add":
-        password = args.password or generate_password()
+        # `--password ""` is a (weak) password, not a request for a generated one.
+        password = generate_password() if args.password is None else args.password
 
         async def add(conn: asyncpg.Connection) -> None:
             member = await do_create_member(

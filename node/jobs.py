@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from db.queue import Handler
+from web.config import WebConfig
 
 
-def job_handlers() -> dict[str, Handler]:
-    # Deliveries (outbox) and inbound activities (inbox) register here as those layers land.
+def job_handlers(config: WebConfig) -> dict[str, Handler]:
+    """Handlers by job kind. Media processing, deliveries (outbox) and inbound activities
+    (inbox) register here as they land."""
     return {}

@@ -27,7 +27,10 @@ log = logging.getLogger(__name__)
 
 def web_config(settings: Settings) -> WebConfig:
     return WebConfig(
-        site=Site(settings.domain, settings.scheme), max_body_bytes=settings.max_body_bytes
+        site=Site(settings.domain, settings.scheme),
+        media_root=settings.data_dir / "media",
+        max_body_bytes=settings.max_body_bytes,
+        password_grant=settings.password_grant,
     )
 
 
@@ -58,9 +61,10 @@ async def serve(settings: Settings, out: TextIO = sys.stdout) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    config = web_config(settings)
     try:
         if settings.role in ("all", "web"):
-            runner = web.AppRunner(create_app(web_config(settings), pool), access_log=log)
+            runner = web.AppRunner(create_app(config, pool), access_log=log)
             await runner.setup()
             await web.TCPSite(runner, settings.host, settings.port).start()
             out.write(
@@ -70,7 +74,7 @@ async def serve(settings: Settings, out: TextIO = sys.stdout) -> None:
         if settings.role in ("all", "worker"):
             worker = Worker(
                 pool,
-                job_handlers(),
+                job_handlers(config),
                 concurrency=settings.workers,
                 lease_seconds=settings.job_lease_seconds,
             )

@@ -4,6 +4,7 @@ passed down as plain values. Precedence: flag > environment > file > default."""
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 import tomllib
@@ -13,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 ROLES = ("all", "web", "worker")
-_DOMAIN = re.compile(
-    r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$"
-)
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+_DOMAIN = re.compile(rf"(?=[^:]{{1,253}}(:|$)){_LABEL}(\.{_LABEL})*(:(?P<port>\d{{1,5}}))?")
 
 
 class SettingsError(ValueError):
@@ -38,6 +38,7 @@ class Settings:
     job_lease_seconds: float = 300.0
     log_level: str = "INFO"
     admin_username: str = "admin"
+    password_grant: bool = True
 
     @property
     def scheme(self) -> str:
@@ -60,9 +61,12 @@ def _parse_bool(name: str, value: Any) -> bool:
 
 
 def _parse_int(name: str, value: Any, low: int, high: int) -> int:
+    # TOML hands over real types: `true` or `8080.5` must not quietly become a port.
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise SettingsError(f"{name}: expected a whole number, got {value!r}")
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except ValueError:
         raise SettingsError(f"{name}: expected a whole number, got {value!r}") from None
     if not low <= number <= high:
         raise SettingsError(f"{name}: expected a number from {low} to {high}, got {number}")
@@ -70,11 +74,13 @@ def _parse_int(name: str, value: Any, low: int, high: int) -> int:
 
 
 def _parse_float(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise SettingsError(f"{name}: expected a number, got {value!r}")
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except ValueError:
         raise SettingsError(f"{name}: expected a number, got {value!r}") from None
-    if number <= 0:
+    if not math.isfinite(number) or number <= 0:
         raise SettingsError(f"{name}: expected a positive number, got {value!r}")
     return number
 
@@ -83,22 +89,27 @@ def parse_resolve(value: Any) -> dict[str, tuple[str, int]]:
     """`a.test=127.0.0.1:8081,b.test=127.0.0.1:8082` (or a TOML table) → {domain: (ip, port)}."""
     if isinstance(value, Mapping):
         items = [f"{k}={v}" for k, v in value.items()]
+    elif isinstance(value, str):
+        items = [part.strip() for part in value.split(",") if part.strip()]
     else:
-        items = [part.strip() for part in str(value).split(",") if part.strip()]
+        raise SettingsError(f"resolve: expected domain=address:port,... or a table, got {value!r}")
     resolved: dict[str, tuple[str, int]] = {}
     for item in items:
         domain, sep, target = item.partition("=")
+        domain = domain.strip().lower()
         address, colon, port = target.strip().rpartition(":")
-        if not sep or not colon or not domain.strip():
+        if not sep or not colon or not domain:
             raise SettingsError(f"resolve: expected domain=address:port, got {item!r}")
+        if not _DOMAIN.fullmatch(domain):
+            raise SettingsError(f"resolve: {domain!r} is not a host name")
+        address = address.strip("[]")
         try:
-            ipaddress.ip_address(address.strip("[]"))
+            ipaddress.ip_address(address)
         except ValueError:
-            raise SettingsError(f"resolve: {address!r} is not an IP address") from None
-        resolved[domain.strip().lower()] = (
-            address.strip("[]"),
-            _parse_int("resolve port", port, 1, 65535),
-        )
+            raise SettingsError(f"resolve: {address!r} in {item!r} is not an IP address") from None
+        if not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise SettingsError(f"resolve: port in {item!r} must be a number from 1 to 65535")
+        resolved[domain] = (address, int(port))
     return resolved
 
 
@@ -117,17 +128,25 @@ _PARSERS = {
     "job_lease_seconds": lambda v: _parse_float("job_lease_seconds", v),
     "log_level": lambda v: str(v).strip().upper(),
     "admin_username": lambda v: str(v).strip(),
+    "password_grant": lambda v: _parse_bool("password_grant", v),
 }
 NAMES = tuple(f.name for f in fields(Settings))
 
 
 def _from_mapping(source: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Parse each value; an error names the setting and, unless it came from a flag, where."""
     parsed: dict[str, Any] = {}
     for key, value in values.items():
         name = key.replace("-", "_")
         if name not in _PARSERS:
             raise SettingsError(f"{source}: unknown setting {key!r}")
-        parsed[name] = _PARSERS[name](value)
+        try:
+            parsed[name] = _PARSERS[name](value)
+        except SettingsError as error:
+            if source == "flag":
+                raise
+            origin = f"RUKUN_{name.upper()}" if source == "environment" else source
+            raise SettingsError(f"{error} (from {origin})") from None
     return parsed
 
 
@@ -148,6 +167,8 @@ def _from_file(path: Path) -> dict[str, Any]:
         raise SettingsError(f"config file {path} does not exist") from None
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"config file {path}: {error}") from None
+    except OSError as error:
+        raise SettingsError(f"config file {path}: {error.strerror or error}") from None
     return _from_mapping(f"config file {path}", document)
 
 
@@ -168,8 +189,13 @@ def load(
 
 
 def _is_loopback_domain(domain: str) -> bool:
-    host = domain.rsplit(":", 1)[0] if domain.count(":") == 1 else domain
-    return host in {"localhost", "127.0.0.1"} or host.endswith(".localhost")
+    host = domain.partition(":")[0]
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def validate(settings: Settings) -> Settings:
@@ -180,8 +206,11 @@ def validate(settings: Settings) -> Settings:
             f"log_level: expected DEBUG, INFO, WARNING or ERROR, got {settings.log_level!r}"
         )
     domain = settings.domain or f"localhost:{settings.port}"
-    if not _DOMAIN.match(domain):
+    match = _DOMAIN.fullmatch(domain)
+    if not match:
         raise SettingsError(f"domain: {domain!r} is not a host name (like social.example.com)")
+    if match["port"] and not 1 <= int(match["port"]) <= 65535:
+        raise SettingsError(f"domain: the port in {domain!r} must be from 1 to 65535")
     insecure = settings.insecure_http
     if insecure is None:
         # Plain HTTP is for development on this machine only; any real domain gets https ids.

@@ -10,6 +10,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -21,6 +22,7 @@ from actors.site import Site
 from db import embedded
 from db.migrate import migrate
 from db.pool import connection, create_pool
+from tests.live import LiveNode
 from web.app import create_app
 from web.config import WebConfig
 
@@ -135,3 +137,13 @@ def make_member(pool: asyncpg.Pool) -> MakeMember:
             return await do_create_member(conn, username, role, **options)  # type: ignore[arg-type]
 
     return make
+
+
+@pytest.fixture
+def live_node(database_url: str, tmp_path: Path) -> Iterator[LiveNode]:
+    """A running node for synchronous clients (Mastodon.py); see tests/live.py."""
+    node = LiveNode(database_url, tmp_path / "media").start()
+    try:
+        yield node
+    finally:
+        node.stop()

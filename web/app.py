@@ -13,6 +13,7 @@ from web import activitypub, pages, signin, wellknown
 from web.config import WebConfig
 from web.errors import Handler, error_middleware
 from web.keys import CONFIG, CONNECTION, POOL
+from web.mastodon import api
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -65,5 +66,6 @@ def create_app(config: WebConfig, pool: asyncpg.Pool) -> web.Application:
     activitypub.setup(app)
     signin.setup(app)
     pages.setup(app)
+    api.setup(app)
     app.router.add_static("/static/", STATIC, name="static")
     return app

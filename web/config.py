@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from actors.site import Site
 
@@ -10,9 +11,12 @@ from actors.site import Site
 @dataclass(frozen=True, slots=True)
 class WebConfig:
     site: Site
+    media_root: Path = Path("data/media")
     max_body_bytes: int = 1_048_576
     software_version: str = "0.1.0"
     show_usage_counts: bool = True
+    # OAuth's resource-owner password grant; some scripts and older apps still use it.
+    password_grant: bool = True
 
     @property
     def secure_cookies(self) -> bool:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncpg
 from aiohttp import web
 
+from actors.credentials import WebSession
 from web.config import WebConfig
 
 CONFIG = web.AppKey("config", WebConfig)
 POOL = web.AppKey("pool", asyncpg.Pool)
-CONNECTION = "rukun.connection"
-SESSION = "rukun.session"
+CONNECTION = web.RequestKey("connection", asyncpg.Connection)
+# The browser session, or None once looked up and absent (web.auth.current_session).
+SESSION: web.RequestKey[WebSession | None] = web.RequestKey("session")
 SESSION_COOKIE = "rukun_session"
 
 

@@ -1,13 +1,64 @@
-"""(being written)"""
+"""The members' HTML pages: the start page and profiles. Every one needs a signed-in member."""
+
+from __future__ import annotations
 
 from typing import Any
 
+import aiohttp_jinja2
 from aiohttp import web
 
+from actors.accounts import Account, get_member
+from web.auth import current_session, member_page
+from web.keys import config, connection
 
-def setup(app: web.Application) -> None:
-    pass
+ROLE_NAMES = {
+    "admin": "Administrator",
+    "moderator": "Moderator",
+    "employee": "Employee",
+    "customer": "Customer",
+}
 
 
 async def template_context(request: web.Request) -> dict[str, Any]:
-    return {}
+    """What every template may use: `member` (or None), `csrf_token` for forms, `site`.
+
+    aiohttp_jinja2 calls this before every handler, pages or not; it costs a query only when
+    the request carries a session cookie, and `member_page` reuses that lookup."""
+    session = await current_session(request)
+    return {
+        "site": config(request).site,
+        "member": session.member if session else None,
+        "csrf_token": session.csrf_token if session else "",
+        "role_names": ROLE_NAMES,
+    }
+
+
+def profile_fields(account: Account) -> list[tuple[str, str]]:
+    """The free `name: value` fields, skipping any entry that is not a pair of strings."""
+    pairs = []
+    for field in account.fields:
+        if not isinstance(field, dict):
+            continue
+        name, value = field.get("name"), field.get("value")
+        if isinstance(name, str) and isinstance(value, str) and (name or value):
+            pairs.append((name, value))
+    return pairs
+
+
+@member_page
+async def home(request: web.Request) -> web.StreamResponse:
+    return aiohttp_jinja2.render_template("home.html", request, {})
+
+
+@member_page
+async def profile(request: web.Request) -> web.StreamResponse:
+    shown = await get_member(connection(request), request.match_info["name"])
+    if shown is None:
+        raise web.HTTPNotFound()
+    context = {"profile": shown, "fields": profile_fields(shown.account)}
+    return aiohttp_jinja2.render_template("profile.html", request, context)
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/", home, name="home")
+    app.router.add_get("/@{name}", profile, name="profile")

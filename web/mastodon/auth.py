@@ -15,7 +15,7 @@ from actors.scopes import allows
 from web.errors import ApiError
 from web.keys import connection
 
-GRANT = "rukun.grant"
+GRANT: web.RequestKey[TokenGrant | None] = web.RequestKey("grant")
 _INVALID = "The access token is invalid"
 
 
@@ -31,8 +31,7 @@ def bearer_token(request: web.Request) -> str | None:
 async def grant_for(request: web.Request) -> TokenGrant | None:
     """The request's token grant, or None without a token; 401 for a bad token."""
     if GRANT in request:
-        grant: TokenGrant | None = request[GRANT]
-        return grant
+        return request[GRANT]
     token = bearer_token(request)
     grant = None
     if token is not None:

@@ -1,0 +1,7 @@
+"""(being written)"""
+
+from aiohttp import web
+
+
+def setup(app: web.Application) -> None:
+    pass
