@@ -17,9 +17,13 @@ _USER_COUNTS = """
 
 
 async def count_local_posts(conn: asyncpg.Connection) -> int:
-    """Statuses written on this node. Always 0 for now: there is no statuses table yet; it
-    arrives with the client API (posting), and this count with it."""
-    return 0
+    """Statuses written on this node, from the counters posting keeps (as Mastodon does), so
+    NodeInfo never counts the statuses table."""
+    count: int = await conn.fetchval(
+        """SELECT coalesce(sum(s.statuses_count), 0) FROM account_stats s
+           JOIN accounts a ON a.id = s.account_id WHERE a.domain IS NULL"""
+    )
+    return count
 
 
 async def node_usage(conn: asyncpg.Connection) -> NodeUsage:

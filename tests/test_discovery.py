@@ -10,7 +10,8 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from actors.accounts import do_set_disabled
+from actors.accounts import do_set_disabled, get_member
+from actors.profiles import adjust_stats
 from actors.site import Site
 from federation.nodeinfo import NodeUsage, Software, nodeinfo_document
 from federation.webfinger import AccountHandle, ResourceError, parse_resource
@@ -271,7 +272,8 @@ async def test_nodeinfo_discovery_links_both_schemas(client: TestClient) -> None
 
 
 async def _members_with_activity(make_member: MakeMember, pool: asyncpg.Pool) -> None:
-    """Four members: one signed in today, one 100 days ago, one never, one disabled."""
+    """Four members: one signed in today (with two posts), one 100 days ago, one never, one
+    disabled."""
     for name in ("recent", "older", "never", "gone"):
         await make_member(name)
     async with pool.acquire() as conn:
@@ -283,6 +285,9 @@ async def _members_with_activity(make_member: MakeMember, pool: asyncpg.Pool) ->
                FROM accounts a WHERE a.id = users.account_id"""
         )
         await do_set_disabled(conn, "gone", True)
+        recent = await get_member(conn, "recent")
+        assert recent is not None
+        await adjust_stats(conn, recent.account.id, statuses=2)
 
 
 @pytest.mark.parametrize("version", ["2.0", "2.1"])
@@ -307,7 +312,7 @@ async def test_nodeinfo_document_counts_members(
     # The instance actor is no member, and the disabled member is not counted.
     assert document["usage"] == {
         "users": {"total": 3, "activeMonth": 1, "activeHalfyear": 2},
-        "localPosts": 0,
+        "localPosts": 2,
     }
     assert document["metadata"]["nodeName"] == TEST_DOMAIN
     assert document["metadata"]["upstream"]["name"] == "mastodon"
