@@ -62,3 +62,12 @@ async def withdraw(
         status_id,
         recipient_id,
     )
+
+
+async def withdraw_all(conn: asyncpg.Connection, from_account_id: int, recipient_id: int) -> None:
+    """Remove everything one account caused in another's notifications (after a block)."""
+    await conn.execute(
+        "DELETE FROM notifications WHERE account_id = $1 AND from_account_id = $2",
+        recipient_id,
+        from_account_id,
+    )

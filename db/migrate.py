@@ -1,6 +1,6 @@
 """Versioned SQL migrations: `db/migrations/NNNN_name.sql`, applied in order, each in its own
 transaction, recorded in `schema_migrations`. A session advisory lock makes two processes that
-start together apply them once."""
+start together apply them once: the second waits, then finds nothing left to do."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from importlib import resources
 import asyncpg
 
 log = logging.getLogger(__name__)
-_LOCK_KEY = 0x52554B554E  # "RUKUN": one lock for every process of every node on a server
+_LOCK_KEY = 0x52554B554E  # "RUKUN"; advisory locks are per database, so one lock per node
+# The pool's 60 s command timeout guards requests; an index built on a large table, or the wait
+# for another process's migration, may rightly take longer.
+_TIMEOUT = 24 * 3600.0
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
@@ -38,7 +41,7 @@ def available() -> list[Migration]:
 
 async def migrate(conn: asyncpg.Connection) -> list[Migration]:
     """Apply what is missing; return what was applied (empty when up to date)."""
-    await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
+    await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY, timeout=_TIMEOUT)
     try:
         await conn.execute(
             """CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -52,7 +55,7 @@ async def migrate(conn: asyncpg.Connection) -> list[Migration]:
             if migration.version in done:
                 continue
             async with conn.transaction():
-                await conn.execute(migration.sql)
+                await conn.execute(migration.sql, timeout=_TIMEOUT)
                 await conn.execute(
                     "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
                     migration.version,

@@ -34,8 +34,15 @@ log = logging.getLogger(__name__)
 CHANNEL = "rukun_jobs"
 MAX_DELAY = 30 * 86400.0  # a retry further away than this is a remote's mistake, not a plan
 
-# What a lost or restarting database raises; the worker waits and tries again.
-_UNREACHABLE = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+# What a lost or restarting database raises; the worker waits and tries again. asyncpg raises
+# InternalClientError for a pooled connection whose server sent FATAL but has not hung up yet.
+_UNREACHABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,8 +276,14 @@ class Worker:
             try:
                 async with self.pool.acquire() as conn:
                     await conn.execute(_RENEW, ids, self.name, self.lease_seconds)
-            except _UNREACHABLE as error:
-                log.warning("worker %s could not renew its leases: %s", self.name, error)
+            except Exception as error:
+                unexpected = not isinstance(error, _UNREACHABLE)
+                log.warning(
+                    "worker %s could not renew its leases: %s",
+                    self.name,
+                    error,
+                    exc_info=unexpected,
+                )
 
     def _start(self, job: Job) -> asyncio.Task[None]:
         task = asyncio.create_task(self._run_one(job), name=f"job-{job.id}")
@@ -300,9 +313,7 @@ class Worker:
             await listener.add_listener(CHANNEL, self._on_notify)
             listener.add_termination_listener(self._on_listener_lost)
         except BaseException:
-            with contextlib.suppress(*_UNREACHABLE):
-                await listener.remove_listener(CHANNEL, self._on_notify)
-            await self.pool.release(listener)
+            await self.pool.release(listener)  # LISTEN failed: no callback was left on it
             raise
         self._listener = listener
 
@@ -318,7 +329,8 @@ class Worker:
 
     async def run(self) -> None:
         """Work until cancelled; on cancel, give running jobs back to the queue (the attempt is
-        not spent). Losing the database is logged and waited out, never the end of the loop."""
+        not spent). An error while claiming (the database lost or restarting) is logged and
+        retried within a second, never the end of the loop."""
         heartbeat = asyncio.create_task(self._heartbeat(), name=f"heartbeat-{self.name}")
         try:
             while True:
@@ -330,8 +342,11 @@ class Worker:
                     if free > 0:
                         for job in await self.claim(free):
                             self._start(job)
-                except _UNREACHABLE as error:
-                    log.warning("worker %s: database unavailable: %s", self.name, error)
+                except Exception as error:
+                    unexpected = not isinstance(error, _UNREACHABLE)
+                    log.warning("worker %s: %s", self.name, error, exc_info=unexpected)
+                    await asyncio.sleep(min(self.poll_seconds, 1.0))
+                    continue
                 # Woken by a new job, a finished job (a free slot), a lost listener or the poll,
                 # which also finds retries whose time has come and jobs whose worker died.
                 with contextlib.suppress(TimeoutError):

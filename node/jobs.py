@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from content.media_jobs import media_job_handlers
 from db.queue import Handler
 from web.config import WebConfig
 
 
 def job_handlers(config: WebConfig) -> dict[str, Handler]:
-    """Handlers by job kind. Media processing, deliveries (outbox) and inbound activities
-    (inbox) register here as they land."""
-    return {}
+    """Handlers by job kind. Deliveries (outbox) and inbound activities (inbox) register here
+    as they land."""
+    return {**media_job_handlers(config.media_root)}

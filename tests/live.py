@@ -5,6 +5,7 @@ to it from the test's thread."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -29,16 +30,28 @@ PASSWORD = "correct horse battery"
 
 class LiveNode:
     def __init__(
-        self, database_url: str, media_root: Path, domain: str = "rukun.test", **config: Any
+        self,
+        database_url: str,
+        media_root: Path,
+        domain: str | None = "rukun.test",
+        scheme: str = "https",
+        **config: Any,
     ) -> None:
+        """`domain=None` names the node by its real address (`http://127.0.0.1:PORT`), for
+        clients that follow the URLs it publishes (OAuth metadata) and keep its cookies."""
         self.database_url = database_url
-        self.site = Site(domain, "https")
+        # Bound before the node is configured, so its address is known up front.
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.port: int = self.socket.getsockname()[1]
+        if domain is None:
+            domain, scheme = f"127.0.0.1:{self.port}", "http"
+        self.site = Site(domain, scheme)
         self.config = WebConfig(site=self.site, media_root=media_root, **config)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.pool: asyncpg.Pool | None = None
         self.runner: web.AppRunner | None = None
-        self.port = 0
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> LiveNode:
@@ -50,9 +63,7 @@ class LiveNode:
         self.pool = await create_pool(self.database_url, max_size=10)
         self.runner = web.AppRunner(create_app(self.config, self.pool))
         await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self.runner.addresses[0][1]
+        await web.SockSite(self.runner, self.socket).start()
 
     async def _stop(self) -> None:
         if self.runner is not None:
@@ -65,6 +76,7 @@ class LiveNode:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
         self.loop.close()
+        self.socket.close()
 
     # -- helpers ---------------------------------------------------------------------------
     @property

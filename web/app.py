@@ -9,7 +9,7 @@ import asyncpg
 import jinja2
 from aiohttp import web
 
-from web import activitypub, pages, signin, wellknown
+from web import activitypub, media_files, pages, signin, wellknown
 from web.config import WebConfig
 from web.errors import Handler, error_middleware
 from web.keys import CONFIG, CONNECTION, POOL
@@ -28,8 +28,8 @@ CONTENT_SECURITY_POLICY = (
 
 @web.middleware
 async def database_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Hold one pooled connection for the whole request (static files need none)."""
-    if request.path.startswith("/static/"):
+    """Hold one pooled connection for the whole request (static and media files need none)."""
+    if request.path.startswith(("/static/", "/system/")):
         return await handler(request)
     async with request.app[POOL].acquire() as conn:
         request[CONNECTION] = conn
@@ -67,5 +67,6 @@ def create_app(config: WebConfig, pool: asyncpg.Pool) -> web.Application:
     signin.setup(app)
     pages.setup(app)
     api.setup(app)
+    media_files.setup(app)
     app.router.add_static("/static/", STATIC, name="static")
     return app

@@ -1,7 +1,248 @@
-"""(being written)"""
+"""What apps read about the node before anyone signs in: `/api/v1/instance`, `/api/v2/instance`,
+the rules, custom emoji; and, for members, peers and their own preferences.
+
+The instance documents answer without a token (apps fetch them before login) and hold no member
+data beyond counts. Their `version` starts with a Mastodon version because libraries parse it
+to decide which endpoints exist: Mastodon.py reads the leading digits, and falls back to
+probing (forever, on some paths) when the document is missing or the version is not numeric."""
+
+from __future__ import annotations
+
+from typing import Any
 
 from aiohttp import web
 
+from actors.instance import Rule, count_known_domains, list_rules
+from actors.preferences import get_preferences
+from actors.site import Site
+from actors.statistics import count_local_posts, node_usage
+from content.compose import MAX_CHARACTERS, MAX_MEDIA
+from web.config import WebConfig
+from web.keys import config, connection
+from web.mastodon.auth import require_member
+from web.mastodon.responses import json_response
+from web.mastodon.routes import add_routes
+
+MASTODON_VERSION = "4.5.0"
+# API version 7 (Mastodon 4.5) brought quote posts, which Rukun does not have yet: saying 6
+# keeps apps from offering them.
+MASTODON_API_VERSION = 6
+SOURCE_URL = ""  # no public repository yet; set it when there is one (AGPL-minded apps link it)
+LANGUAGES = ["en"]
+SUPPORTED_MIME_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
+IMAGE_SIZE_LIMIT = 16 * 1024 * 1024
+IMAGE_MATRIX_LIMIT = 33_177_600  # 7680 x 4320 pixels
+DESCRIPTION_LIMIT = 1500
+MAX_FEATURED_TAGS = 10
+MAX_PINNED_STATUSES = 5
+POLLS = {
+    "max_options": 4,
+    "max_characters_per_option": 50,
+    "min_expiration": 300,
+    "max_expiration": 2_629_746,
+}
+CORS = {"Access-Control-Allow-Origin": "*"}
+
+
+def version(settings: WebConfig) -> str:
+    return f"{MASTODON_VERSION} (compatible; Rukun {settings.software_version})"
+
+
+def streaming_url(site: Site) -> str:
+    return f"{'wss' if site.scheme == 'https' else 'ws'}://{site.domain}"
+
+
+def thumbnail_url(site: Site) -> str:
+    return f"{site.base_url}/static/header.png"
+
+
+def render_rule(rule: Rule) -> dict[str, Any]:
+    return {"id": str(rule.id), "text": rule.text, "hint": rule.hint, "translations": {}}
+
+
+def _statuses() -> dict[str, int]:
+    return {
+        "max_characters": MAX_CHARACTERS,
+        "max_media_attachments": MAX_MEDIA,
+        "characters_reserved_per_url": 23,
+    }
+
+
+def _media() -> dict[str, Any]:
+    # Images only for now: zero video limits tell apps not to offer video uploads.
+    return {
+        "supported_mime_types": SUPPORTED_MIME_TYPES,
+        "description_limit": DESCRIPTION_LIMIT,
+        "image_size_limit": IMAGE_SIZE_LIMIT,
+        "image_matrix_limit": IMAGE_MATRIX_LIMIT,
+        "video_size_limit": 0,
+        "video_frame_rate_limit": 0,
+        "video_matrix_limit": 0,
+    }
+
+
+def _members_only_feeds() -> dict[str, str]:
+    return {"local": "authenticated", "remote": "authenticated"}
+
+
+def render_instance_v2(settings: WebConfig, active_month: int, rules: list[Rule]) -> dict[str, Any]:
+    site = settings.site
+    return {
+        "domain": site.domain,
+        "title": site.domain,
+        "version": version(settings),
+        "source_url": SOURCE_URL,
+        "description": "",
+        "usage": {"users": {"active_month": active_month}},
+        "thumbnail": {"url": thumbnail_url(site)},
+        "icon": [],
+        "languages": LANGUAGES,
+        "configuration": {
+            "urls": {
+                "streaming": streaming_url(site),
+                "status": None,
+                "about": f"{site.base_url}/about",
+                "privacy_policy": None,
+                "terms_of_service": None,
+            },
+            "vapid": {"public_key": ""},  # no Web Push yet
+            "accounts": {
+                "max_featured_tags": MAX_FEATURED_TAGS,
+                "max_pinned_statuses": MAX_PINNED_STATUSES,
+            },
+            "statuses": _statuses(),
+            "media_attachments": _media(),
+            "polls": POLLS,
+            "translation": {"enabled": False},
+            "timelines_access": {
+                "live_feeds": _members_only_feeds(),
+                "hashtag_feeds": _members_only_feeds(),
+                "trending_link_feeds": _members_only_feeds(),
+            },
+            # Federation is with partner nodes the admins approved (DESIGN.md).
+            "limited_federation": True,
+        },
+        # Members are added by the company's administrators, never by signing up.
+        "registrations": {
+            "enabled": False,
+            "approval_required": True,
+            "reason_required": False,
+            "message": None,
+            "min_age": None,
+            "url": None,
+        },
+        "api_versions": {"mastodon": MASTODON_API_VERSION},
+        "contact": {"email": "", "account": None},
+        "rules": [render_rule(rule) for rule in rules],
+    }
+
+
+def render_instance_v1(
+    settings: WebConfig, stats: dict[str, int], rules: list[Rule]
+) -> dict[str, Any]:
+    site = settings.site
+    return {
+        "uri": site.domain,
+        "title": site.domain,
+        "short_description": "",
+        "description": "",
+        "email": "",
+        "version": version(settings),
+        "urls": {"streaming_api": streaming_url(site)},
+        "stats": stats,
+        "thumbnail": thumbnail_url(site),
+        "languages": LANGUAGES,
+        "registrations": False,
+        "approval_required": True,
+        "invites_enabled": False,
+        "configuration": {
+            "accounts": {"max_featured_tags": MAX_FEATURED_TAGS},
+            "statuses": _statuses(),
+            "media_attachments": _media(),
+            "polls": POLLS,
+        },
+        "contact_account": None,
+        "rules": [render_rule(rule) for rule in rules],
+    }
+
+
+async def instance_v2(request: web.Request) -> web.Response:
+    settings = config(request)
+    conn = connection(request)
+    active = (await node_usage(conn)).users_active_month if settings.show_usage_counts else 0
+    document = render_instance_v2(settings, active, await list_rules(conn))
+    return json_response(document, headers=CORS)
+
+
+async def instance_v1(request: web.Request) -> web.Response:
+    settings = config(request)
+    conn = connection(request)
+    stats = {"user_count": 0, "status_count": 0, "domain_count": 0}
+    if settings.show_usage_counts:
+        stats = {
+            "user_count": (await node_usage(conn)).users_total,
+            "status_count": await count_local_posts(conn),
+            "domain_count": await count_known_domains(conn),
+        }
+    document = render_instance_v1(settings, stats, await list_rules(conn))
+    return json_response(document, headers=CORS)
+
+
+async def rules(request: web.Request) -> web.Response:
+    found = await list_rules(connection(request))
+    return json_response([render_rule(rule) for rule in found], headers=CORS)
+
+
+async def peers(request: web.Request) -> web.Response:
+    """Which nodes this one federates with is for members only, and not listed yet."""
+    await require_member(request)
+    return json_response([])
+
+
+async def domain_blocks(request: web.Request) -> web.Response:
+    await require_member(request)
+    return json_response([])
+
+
+async def activity(request: web.Request) -> web.Response:
+    # What Mastodon answers when an admin turned weekly statistics off.
+    return json_response({"error": "Record not found"}, status=404)
+
+
+async def custom_emojis(request: web.Request) -> web.Response:
+    return json_response([], headers=CORS)
+
+
+async def translation_languages(request: web.Request) -> web.Response:
+    return json_response({}, headers=CORS)  # no translation service
+
+
+async def preferences(request: web.Request) -> web.Response:
+    member = await require_member(request, "read:accounts")
+    found = await get_preferences(connection(request), member.user_id)
+    return json_response(
+        {
+            "posting:default:visibility": found.default_visibility,
+            "posting:default:sensitive": found.default_sensitive,
+            "posting:default:language": found.default_language,
+            "reading:expand:media": found.expand_media,
+            "reading:expand:spoilers": found.expand_spoilers,
+        }
+    )
+
 
 def setup(app: web.Application) -> None:
-    pass
+    add_routes(
+        app,
+        [
+            ("GET", "/api/v1/instance", instance_v1),
+            ("GET", "/api/v2/instance", instance_v2),
+            ("GET", "/api/v1/instance/rules", rules),
+            ("GET", "/api/v1/instance/peers", peers),
+            ("GET", "/api/v1/instance/activity", activity),
+            ("GET", "/api/v1/instance/domain_blocks", domain_blocks),
+            ("GET", "/api/v1/instance/translation_languages", translation_languages),
+            ("GET", "/api/v1/custom_emojis", custom_emojis),
+            ("GET", "/api/v1/preferences", preferences),
+        ],
+    )

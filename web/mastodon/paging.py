@@ -30,6 +30,9 @@ def page_from(params: Params, *, default: int = 20, maximum: int = 40) -> Page:
     )
 
 
+_NOT_CARRIED = frozenset({"max_id", "since_id", "min_id", "access_token"})
+
+
 def link_header(request: web.Request, newest_id: int | None, oldest_id: int | None) -> str | None:
     """`<…?max_id=OLDEST>; rel="next", <…?min_id=NEWEST>; rel="prev"` as Mastodon sends it; the
     other query parameters (types, limit, …) are kept."""
@@ -37,9 +40,10 @@ def link_header(request: web.Request, newest_id: int | None, oldest_id: int | No
         return None
     # Links name the node's public address, not the socket the request came in on (proxies).
     url = URL(config(request).site.base_url).join(request.rel_url)
-    query = {k: v for k, v in request.query.items() if k not in {"max_id", "since_id", "min_id"}}
-    older = url.with_query({**query, "max_id": str(oldest_id)})
-    newer = url.with_query({**query, "min_id": str(newest_id)})
+    # Repeated keys (`types[]=a&types[]=b`) are kept; a token passed as a parameter is not.
+    query = [(k, v) for k, v in request.query.items() if k not in _NOT_CARRIED]
+    older = url.with_query([*query, ("max_id", str(oldest_id))])
+    newer = url.with_query([*query, ("min_id", str(newest_id))])
     return f'<{older}>; rel="next", <{newer}>; rel="prev"'
 
 

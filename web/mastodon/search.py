@@ -1,7 +1,78 @@
-"""(being written)"""
+"""`GET /api/v2/search` and `GET /api/v1/tags/:name`.
+
+Mastodon answers search without a token since 4.0; on this members-only node it needs a member's
+token with `read:search`, like everything else that shows content."""
+
+from __future__ import annotations
 
 from aiohttp import web
 
+from content.search import SearchQuery, get_tag, search
+from web.errors import ApiError
+from web.keys import config, connection
+from web.mastodon.auth import require_member
+from web.mastodon.entities.accounts import render_account
+from web.mastodon.entities.statuses import render_status
+from web.mastodon.entities.tags import render_tag
+from web.mastodon.params import Params
+from web.mastodon.responses import json_response
+from web.mastodon.routes import add_routes
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 40
+
+
+def _query(params: Params) -> SearchQuery:
+    text = params.string("q") or ""
+    if not text.strip():
+        # Rails' `params.require(:q)`, as Mastodon answers it.
+        raise ApiError(400, "param is missing or the value is empty: q")
+    limit = params.integer("limit", default=DEFAULT_LIMIT)
+    offset = params.integer("offset", default=0)
+    assert limit is not None and offset is not None
+    if limit < 0 or offset < 0:
+        raise ApiError(400, "Pagination values for `offset` and `limit` must be positive")
+    return SearchQuery(
+        text=text,
+        kind=params.string("type") or None,  # an unknown type finds nothing, as in Mastodon
+        resolve=bool(params.boolean("resolve", default=False)),
+        following=bool(params.boolean("following", default=False)),
+        account_id=params.id("account_id"),
+        max_id=params.id("max_id"),
+        min_id=params.id("min_id"),
+        limit=min(limit, MAX_LIMIT),
+        offset=offset,
+    )
+
+
+async def search_v2(request: web.Request) -> web.Response:
+    member = await require_member(request, "read:search")
+    query = _query(await Params.read(request))
+    site = config(request).site
+    viewer_id = member.account.id
+    results = await search(connection(request), site, viewer_id, query)
+    return json_response(
+        {
+            "accounts": [render_account(view, site) for view in results.accounts],
+            "statuses": [render_status(view, site, viewer_id) for view in results.statuses],
+            "hashtags": [render_tag(tag, site) for tag in results.hashtags],
+        }
+    )
+
+
+async def show_tag(request: web.Request) -> web.Response:
+    await require_member(request)
+    tag = await get_tag(connection(request), request.match_info["name"])
+    if tag is None:
+        raise ApiError(404, "Record not found")
+    return json_response(render_tag(tag, config(request).site))
+
 
 def setup(app: web.Application) -> None:
-    pass
+    add_routes(
+        app,
+        [
+            ("GET", "/api/v2/search", search_v2),
+            ("GET", "/api/v1/tags/{name}", show_tag),
+        ],
+    )

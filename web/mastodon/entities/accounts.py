@@ -5,9 +5,10 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from actors.accounts import Member
+from actors.accounts import Account, Member
 from actors.profiles import AccountView
 from actors.site import Site
+from content.linkify import URL, link_html
 from content.text import plain_to_html
 from web.mastodon.entities.dates import day, midnight
 
@@ -26,12 +27,21 @@ def acct(view: AccountView) -> str:
     return account.username if account.domain is None else f"{account.username}@{account.domain}"
 
 
+def _value_html(account: Account, field: dict[str, str]) -> str:
+    """`value` is HTML. Local members write plain text (kept as written for `source`), so it
+    is escaped here, a lone link made one as Mastodon does; remote values arrive sanitised."""
+    value = field.get("value", "")
+    if account.domain is not None:
+        return value
+    return link_html(value) if URL.fullmatch(value) else html.escape(value)
+
+
 def _fields(view: AccountView) -> list[dict[str, Any]]:
     """Free fields, then the organisation's fields (department, job title, location) so apps
     show them on the profile."""
     account = view.account
     fields = [
-        {"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": None}
+        {"name": f.get("name", ""), "value": _value_html(account, f), "verified_at": None}
         for f in account.fields
     ]
     for attribute, label in _ORGANISATION:

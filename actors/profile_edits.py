@@ -1,0 +1,152 @@
+"""A member edits their profile (`PATCH /api/v1/accounts/update_credentials`): check the edit
+against Mastodon's limits, then write the account and the user's posting defaults.
+
+Besides Mastodon's fields, Rukun profiles carry the organisation's `department`,
+`job_title` and `location` (a Rukun extension to update_credentials)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+
+import asyncpg
+
+MAX_DISPLAY_NAME = 30
+MAX_NOTE = 500
+MAX_FIELDS = 4
+MAX_FIELD_NAME = 255
+MAX_FIELD_VALUE = 255
+MAX_ORGANISATION = 100
+PRIVACIES = ("public", "unlisted", "private")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+class ProfileError(ValueError):
+    """The edit breaks a limit; the message is Mastodon's 422 `error`."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileEdit:
+    """What to change; None leaves a value as it is. `fields` replaces all free fields."""
+
+    display_name: str | None = None
+    note: str | None = None
+    locked: bool | None = None
+    bot: bool | None = None
+    discoverable: bool | None = None
+    fields: list[tuple[str, str]] | None = None
+    department: str | None = None
+    job_title: str | None = None
+    location: str | None = None
+    avatar_url: str | None = None
+    header_url: str | None = None
+    default_privacy: str | None = None
+    default_sensitive: bool | None = None
+    default_language: str | None = None  # "" clears it
+
+
+@dataclass(frozen=True, slots=True)
+class PostingDefaults:
+    """The CredentialAccount's `source` settings kept on the user."""
+
+    privacy: str
+    sensitive: bool
+    language: str | None
+
+
+def _too_long(label: str, maximum: int) -> ProfileError:
+    return ProfileError(f"Validation failed: {label} is too long (maximum is {maximum} characters)")
+
+
+def check_profile_edit(edit: ProfileEdit) -> ProfileEdit:
+    """Validate an edit and return it normalised (blank fields dropped, as Mastodon does)."""
+    if edit.display_name is not None and len(edit.display_name) > MAX_DISPLAY_NAME:
+        raise _too_long("Display name", MAX_DISPLAY_NAME)
+    if edit.note is not None and len(edit.note) > MAX_NOTE:
+        raise _too_long("Note", MAX_NOTE)
+    for label, value in (
+        ("Department", edit.department),
+        ("Job title", edit.job_title),
+        ("Location", edit.location),
+    ):
+        if value is not None and len(value) > MAX_ORGANISATION:
+            raise _too_long(label, MAX_ORGANISATION)
+    kept = None
+    if edit.fields is not None:
+        kept = [(name.strip(), value.strip()) for name, value in edit.fields]
+        kept = [(name, value) for name, value in kept if name or value]
+        if len(kept) > MAX_FIELDS:
+            raise ProfileError(f"Validation failed: Fields is too long (maximum is {MAX_FIELDS})")
+        for name, value in kept:
+            if len(name) > MAX_FIELD_NAME:
+                raise _too_long("Field name", MAX_FIELD_NAME)
+            if len(value) > MAX_FIELD_VALUE:
+                raise _too_long("Field value", MAX_FIELD_VALUE)
+    if edit.default_privacy is not None and edit.default_privacy not in PRIVACIES:
+        raise ProfileError("Validation failed: Source privacy is not included in the list")
+    language = edit.default_language
+    if language is not None:
+        language = language.strip().lower()
+        if language and not _LANGUAGE.match(language):
+            raise ProfileError("Validation failed: Source language is not a language code")
+    changes = {f.name: getattr(edit, f.name) for f in fields(edit)}
+    changes.update(fields=kept, default_language=language)
+    return ProfileEdit(**changes)
+
+
+_ACCOUNT_COLUMNS = (
+    "display_name", "note", "locked", "bot", "discoverable", "department", "job_title",
+    "location", "avatar_url", "header_url",
+)  # fmt: skip
+_USER_COLUMNS = {
+    "default_privacy": "default_visibility",
+    "default_sensitive": "default_sensitive",
+    "default_language": "default_language",
+}
+
+
+async def apply_profile_edit(conn: asyncpg.Connection, user_id: int, edit: ProfileEdit) -> bool:
+    """Write a checked edit (inside the caller's transaction). Returns True when the account
+    was locked and no longer is, so the caller accepts waiting follow requests."""
+    was_locked = await conn.fetchval(
+        "SELECT a.locked FROM accounts a JOIN users u ON u.account_id = a.id WHERE u.id = $1"
+        " FOR UPDATE OF a",
+        user_id,
+    )
+    sets: list[str] = []
+    args: list[object] = [user_id]
+    for column in _ACCOUNT_COLUMNS:
+        value = getattr(edit, column)
+        if value is not None:
+            args.append(value)
+            sets.append(f"{column} = ${len(args)}")
+    if edit.fields is not None:
+        args.append([{"name": n, "value": v} for n, v in edit.fields])
+        sets.append(f"fields = ${len(args)}::jsonb")
+    await conn.execute(
+        f"""UPDATE accounts SET {", ".join([*sets, "updated_at = now()"])}
+            FROM users u WHERE u.id = $1 AND accounts.id = u.account_id""",
+        *args,
+    )
+    user_sets: list[str] = []
+    user_args: list[object] = [user_id]
+    for attribute, column in _USER_COLUMNS.items():
+        value = getattr(edit, attribute)
+        if value is not None:
+            user_args.append(value or None if attribute == "default_language" else value)
+            user_sets.append(f"{column} = ${len(user_args)}")
+    if user_sets:
+        await conn.execute(f"UPDATE users SET {', '.join(user_sets)} WHERE id = $1", *user_args)
+    return bool(was_locked) and edit.locked is False
+
+
+async def load_posting_defaults(conn: asyncpg.Connection, user_id: int) -> PostingDefaults:
+    row = await conn.fetchrow(
+        "SELECT default_visibility, default_sensitive, default_language FROM users WHERE id = $1",
+        user_id,
+    )
+    if row is None:
+        return PostingDefaults("public", False, None)
+    return PostingDefaults(
+        row["default_visibility"], row["default_sensitive"], row["default_language"]
+    )

@@ -1,0 +1,201 @@
+"""Timelines as Mastodon serves them: home (the rows fan-out wrote to `home_feed`), the live
+feeds (the public timeline, local or federated) and hashtag timelines.
+
+Fan-out decides what enters a home feed when a status is written; whatever changed since (a
+block, a mute, a deletion, an unfollow of a followers-only author) is filtered here, at read
+time, through `content.visibility`. Every query walks one index newest first and stops at
+`limit`: home by `home_feed`'s primary key, live feeds by the partial indexes of migration
+`live_feed_indexes`, hashtags by `status_tags`' primary key."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+
+from content.keyset import Window, newest_first, window_sql
+from content.status_views import StatusView, load_status_views
+from content.visibility import visible_sql
+
+# Mastodon applies at most four tags from each of `any[]`, `all[]` and `none[]`.
+TAGS_PER_MODE = 4
+
+
+def paged(column: str, window: Window, args: list[object]) -> str:
+    """`window`'s conditions on `column` and its `ORDER BY … LIMIT …`, to follow a WHERE
+    clause; the values are appended to `args`."""
+    conditions, order, values = window_sql(column, window, len(args) + 1)
+    args.extend(values)
+    return f"TRUE{conditions}{order}"
+
+
+def hidden_accounts_sql(viewer: str) -> str:
+    """The accounts whose statuses and notifications the viewer does not want: those they block
+    and those they mute (until the mute expires). An uncorrelated sub-select, so PostgreSQL
+    computes the array once per query."""
+    return f"""ARRAY(
+        SELECT target_account_id FROM blocks WHERE account_id = {viewer}
+        UNION ALL
+        SELECT target_account_id FROM mutes
+        WHERE account_id = {viewer} AND (expires_at IS NULL OR expires_at > now()))"""
+
+
+# What the live feeds show: public and node-internal statuses, no boosts (the conditions
+# match the partial indexes' predicates, so the planner can use them).
+_LIVE = "s.deleted_at IS NULL AND s.visibility IN ('public', 'local') AND s.reblog_of_id IS NULL"
+# Mastodon's public timeline leaves out replies to others but keeps threads (self-replies).
+_NOT_A_REPLY_TO_OTHERS = """(s.in_reply_to_account_id = s.account_id
+    OR (s.in_reply_to_id IS NULL AND s.in_reply_to_account_id IS NULL))"""
+_HAS_MEDIA = "EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id)"
+
+
+async def _views(
+    conn: asyncpg.Connection, rows: list[asyncpg.Record], window: Window, viewer_id: int
+) -> list[StatusView]:
+    ids = newest_first([row[0] for row in rows], window)
+    views = await load_status_views(conn, ids, viewer_id)
+    return [views[i] for i in ids if i in views]
+
+
+async def home_timeline(
+    conn: asyncpg.Connection, viewer_id: int, window: Window
+) -> list[StatusView]:
+    """The viewer's home feed: what fan-out put there that the viewer may still see, without
+    authors (or boosted authors) they have since blocked or muted."""
+    args: list[object] = [viewer_id]
+    rows = await conn.fetch(
+        f"""SELECT h.status_id
+            FROM home_feed h
+            JOIN statuses s ON s.id = h.status_id
+            LEFT JOIN statuses o ON o.id = s.reblog_of_id
+            WHERE h.account_id = $1
+              AND {visible_sql("s", "$1")}
+              AND (s.reblog_of_id IS NULL OR {visible_sql("o", "$1")})
+              AND NOT (ARRAY[s.account_id, o.account_id] && {hidden_accounts_sql("$1")})
+              AND {paged("h.status_id", window, args)}""",
+        *args,
+    )
+    return await _views(conn, rows, window, viewer_id)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveFilter:
+    """The options of the public and hashtag timelines."""
+
+    local: bool = False
+    remote: bool = False
+    only_media: bool = False
+
+    def sql(self) -> str:
+        conditions = ["TRUE"]
+        if self.local:
+            conditions.append("s.local")
+        if self.remote:
+            conditions.append("NOT s.local")
+        if self.only_media:
+            conditions.append(_HAS_MEDIA)
+        return " AND ".join(conditions)
+
+
+async def public_timeline(
+    conn: asyncpg.Connection, viewer_id: int, window: Window, options: LiveFilter
+) -> list[StatusView]:
+    """The node's live feed (`local`), the remote statuses it knows (`remote`), or both.
+
+    Unlike Mastodon, `local` (node-internal) statuses are included: every viewer here is a
+    member of the node, and the API renders them as public with `local_only`, as glitch-soc
+    does for its local-only posts."""
+    args: list[object] = [viewer_id]
+    rows = await conn.fetch(
+        f"""SELECT s.id
+            FROM statuses s
+            JOIN accounts a ON a.id = s.account_id AND a.suspended_at IS NULL
+            WHERE {_LIVE} AND {_NOT_A_REPLY_TO_OTHERS} AND {options.sql()}
+              AND {visible_sql("s", "$1")}
+              AND s.account_id <> ALL({hidden_accounts_sql("$1")})
+              AND {paged("s.id", window, args)}""",
+        *args,
+    )
+    return await _views(conn, rows, window, viewer_id)
+
+
+def normalise_tag(name: str) -> str:
+    return name.strip().lstrip("#").lower()
+
+
+async def find_tag_ids(conn: asyncpg.Connection, names: Sequence[str]) -> list[int]:
+    """Ids of the tags this node knows among `names` (case-insensitive); unknown ones are left
+    out, as Mastodon does."""
+    wanted = [normalise_tag(name) for name in names if normalise_tag(name)]
+    if not wanted:
+        return []
+    rows = await conn.fetch(
+        "SELECT id FROM tags WHERE lower(name) = ANY($1::text[]) ORDER BY id", wanted
+    )
+    return [row["id"] for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    id: int
+    name: str
+
+
+async def find_tag(conn: asyncpg.Connection, name: str) -> Tag | None:
+    row = await conn.fetchrow(
+        "SELECT id, name FROM tags WHERE lower(name) = $1", normalise_tag(name)
+    )
+    return Tag(row["id"], row["name"]) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class TagQuery:
+    """`/timelines/tag/:hashtag` with `any[]`, `all[]` and `none[]`."""
+
+    tag: str
+    any: tuple[str, ...] = ()
+    all: tuple[str, ...] = ()
+    none: tuple[str, ...] = ()
+
+
+async def tag_timeline(
+    conn: asyncpg.Connection,
+    viewer_id: int,
+    window: Window,
+    query: TagQuery,
+    options: LiveFilter,
+) -> list[StatusView]:
+    """Public and node-internal statuses with the hashtag (or any of `any`), with every tag of
+    `all` and none of `none`; replies included, as in Mastodon. An unknown hashtag has an
+    empty timeline."""
+    main = await find_tag_ids(conn, [query.tag])
+    if not main:
+        return []
+    anyone = sorted(set(main) | set(await find_tag_ids(conn, query.any[:TAGS_PER_MODE])))
+    every = await find_tag_ids(conn, query.all[:TAGS_PER_MODE])
+    excluded = await find_tag_ids(conn, query.none[:TAGS_PER_MODE])
+    args: list[object] = [viewer_id, anyone, every, excluded]
+    # One tag walks `status_tags (tag_id, status_id)` in order; several need de-duplication.
+    tag_match, distinct = ("st.tag_id = ($2::bigint[])[1]", "") if len(anyone) == 1 else (
+        "st.tag_id = ANY($2::bigint[])", "DISTINCT"
+    )  # fmt: skip
+    rows = await conn.fetch(
+        f"""SELECT {distinct} st.status_id
+            FROM status_tags st
+            JOIN statuses s ON s.id = st.status_id
+            JOIN accounts a ON a.id = s.account_id AND a.suspended_at IS NULL
+            WHERE {tag_match} AND {_LIVE} AND {options.sql()}
+              AND (cardinality($3::bigint[]) = 0 OR (
+                   SELECT count(*) FROM status_tags x
+                   WHERE x.status_id = s.id AND x.tag_id = ANY($3::bigint[])
+                  ) = cardinality($3::bigint[]))
+              AND (cardinality($4::bigint[]) = 0 OR NOT EXISTS (
+                   SELECT 1 FROM status_tags x
+                   WHERE x.status_id = s.id AND x.tag_id = ANY($4::bigint[])))
+              AND {visible_sql("s", "$1")}
+              AND s.account_id <> ALL({hidden_accounts_sql("$1")})
+              AND {paged("st.status_id", window, args)}""",
+        *args,
+    )
+    return await _views(conn, rows, window, viewer_id)

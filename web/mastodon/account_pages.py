@@ -1,0 +1,57 @@
+"""What the account and relationship handlers share: the account a path names (404 when
+unknown, suspended or hidden) and pages of accounts from a relationship list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from actors.account_lookup import find_account, find_accounts
+from actors.profiles import AccountView
+from actors.relationships import Listed
+from content.keyset import Window
+from web.errors import ApiError
+from web.keys import config, connection
+from web.mastodon.entities.accounts import render_account
+from web.mastodon.paging import page_from, with_link
+from web.mastodon.params import Params
+from web.mastodon.responses import json_response
+
+NOT_FOUND = "Record not found"
+
+
+def account_id_from(request: web.Request, name: str = "id") -> int:
+    text = request.match_info[name]
+    if not text.isdigit() or len(text) > 19:
+        raise ApiError(404, NOT_FOUND)
+    return int(text)
+
+
+async def target_account(request: web.Request, name: str = "id") -> AccountView:
+    view = await find_account(connection(request), account_id_from(request, name))
+    if view is None:
+        raise ApiError(404, NOT_FOUND)
+    return view
+
+
+def window_from(params: Params, *, default: int, maximum: int) -> Window:
+    page = page_from(params, default=default, maximum=maximum)
+    return Window(page.max_id, page.since_id, page.min_id, page.limit)
+
+
+async def accounts_page(
+    request: web.Request, listed: list[Listed], extra: dict[int, dict[str, Any]] | None = None
+) -> web.Response:
+    """A page of accounts from a relationship list, with Mastodon's Link header over the
+    relationship ids (followers are paged by follow, blocks by block, …). `extra` adds
+    attributes per relationship id (a mute's `mute_expires_at`)."""
+    site = config(request).site
+    found = await find_accounts(connection(request), [entry.account_id for entry in listed])
+    views = {view.account.id: view for view in found}
+    body = [
+        {**render_account(views[entry.account_id], site), **(extra or {}).get(entry.id, {})}
+        for entry in listed
+        if entry.account_id in views
+    ]
+    return with_link(json_response(body), request, [entry.id for entry in listed])
