@@ -11,6 +11,7 @@ from aiohttp import web
 
 from web import activitypub, media_files, pages, signin, wellknown
 from web.config import WebConfig
+from web.cors import cors_middleware
 from web.errors import Handler, error_middleware
 from web.keys import CONFIG, CONNECTION, POOL
 from web.mastodon import api
@@ -52,7 +53,12 @@ async def security_headers_middleware(request: web.Request, handler: Handler) ->
 def create_app(config: WebConfig, pool: asyncpg.Pool) -> web.Application:
     app = web.Application(
         client_max_size=config.max_body_bytes,
-        middlewares=[security_headers_middleware, error_middleware, database_middleware],
+        middlewares=[
+            cors_middleware,
+            security_headers_middleware,
+            error_middleware,
+            database_middleware,
+        ],
     )
     app[CONFIG] = config
     app[POOL] = pool
