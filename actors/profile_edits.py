@@ -45,15 +45,6 @@ class ProfileEdit:
     default_language: str | None = None  # "" clears it
 
 
-@dataclass(frozen=True, slots=True)
-class PostingDefaults:
-    """The CredentialAccount's `source` settings kept on the user."""
-
-    privacy: str
-    sensitive: bool
-    language: str | None
-
-
 def _too_long(label: str, maximum: int) -> ProfileError:
     return ProfileError(f"Validation failed: {label} is too long (maximum is {maximum} characters)")
 
@@ -138,15 +129,3 @@ async def apply_profile_edit(conn: asyncpg.Connection, user_id: int, edit: Profi
     if user_sets:
         await conn.execute(f"UPDATE users SET {', '.join(user_sets)} WHERE id = $1", *user_args)
     return bool(was_locked) and edit.locked is False
-
-
-async def load_posting_defaults(conn: asyncpg.Connection, user_id: int) -> PostingDefaults:
-    row = await conn.fetchrow(
-        "SELECT default_visibility, default_sensitive, default_language FROM users WHERE id = $1",
-        user_id,
-    )
-    if row is None:
-        return PostingDefaults("public", False, None)
-    return PostingDefaults(
-        row["default_visibility"], row["default_sensitive"], row["default_language"]
-    )

@@ -72,28 +72,59 @@ class FollowOptions:
     languages: list[str] | None = None
 
 
-async def get_follow(
-    conn: asyncpg.Connection, follower_id: int, target_id: int
+_TABLES = ("follows", "follow_requests")
+
+
+async def _get_options(
+    conn: asyncpg.Connection, table: str, follower_id: int, target_id: int
 ) -> FollowOptions | None:
+    if table not in _TABLES:
+        raise ValueError(table)
     row = await conn.fetchrow(
-        "SELECT show_reblogs, notify, languages FROM follows"
+        f"SELECT show_reblogs, notify, languages FROM {table}"
         " WHERE account_id = $1 AND target_account_id = $2",
         follower_id,
         target_id,
     )
     return FollowOptions(row["show_reblogs"], row["notify"], row["languages"]) if row else None
+
+
+async def get_follow(
+    conn: asyncpg.Connection, follower_id: int, target_id: int
+) -> FollowOptions | None:
+    return await _get_options(conn, "follows", follower_id, target_id)
 
 
 async def get_follow_request(
     conn: asyncpg.Connection, follower_id: int, target_id: int
 ) -> FollowOptions | None:
-    row = await conn.fetchrow(
-        "SELECT show_reblogs, notify, languages FROM follow_requests"
-        " WHERE account_id = $1 AND target_account_id = $2",
+    return await _get_options(conn, "follow_requests", follower_id, target_id)
+
+
+async def _insert(
+    conn: asyncpg.Connection,
+    table: str,
+    follower_id: int,
+    target_id: int,
+    options: FollowOptions,
+    *,
+    uri: str | None,
+) -> bool:
+    if table not in _TABLES:
+        raise ValueError(table)
+    new_id = await conn.fetchval(
+        f"""INSERT INTO {table} (account_id, target_account_id, show_reblogs, notify, languages,
+                                 uri)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (account_id, target_account_id) DO NOTHING RETURNING id""",
         follower_id,
         target_id,
+        options.show_reblogs,
+        options.notify,
+        options.languages,
+        uri,
     )
-    return FollowOptions(row["show_reblogs"], row["notify"], row["languages"]) if row else None
+    return new_id is not None
 
 
 async def insert_follow(
@@ -104,19 +135,7 @@ async def insert_follow(
     uri: str | None = None,
 ) -> bool:
     """True when the follow is new (so counters move), False when it already existed."""
-    follow_id = await conn.fetchval(
-        """INSERT INTO follows (account_id, target_account_id, show_reblogs, notify, languages,
-                                uri)
-           VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (account_id, target_account_id) DO NOTHING RETURNING id""",
-        follower_id,
-        target_id,
-        options.show_reblogs,
-        options.notify,
-        options.languages,
-        uri,
-    )
-    return follow_id is not None
+    return await _insert(conn, "follows", follower_id, target_id, options, uri=uri)
 
 
 async def insert_follow_request(
@@ -126,19 +145,7 @@ async def insert_follow_request(
     options: FollowOptions,
     uri: str | None = None,
 ) -> bool:
-    request_id = await conn.fetchval(
-        """INSERT INTO follow_requests (account_id, target_account_id, show_reblogs, notify,
-                                        languages, uri)
-           VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (account_id, target_account_id) DO NOTHING RETURNING id""",
-        follower_id,
-        target_id,
-        options.show_reblogs,
-        options.notify,
-        options.languages,
-        uri,
-    )
-    return request_id is not None
+    return await _insert(conn, "follow_requests", follower_id, target_id, options, uri=uri)
 
 
 async def update_follow_options(
@@ -146,7 +153,7 @@ async def update_follow_options(
 ) -> None:
     """Change an existing follow's (or follow request's) options: following again is how
     Mastodon apps change them."""
-    if table not in ("follows", "follow_requests"):
+    if table not in _TABLES:
         raise ValueError(table)
     await conn.execute(
         f"""UPDATE {table} SET show_reblogs = $3, notify = $4, languages = $5

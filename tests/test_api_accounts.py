@@ -207,6 +207,7 @@ def test_update_credentials_avatar_and_header(live_node: LiveNode) -> None:
         ({"source": {"privacy": "direct"}}, "privacy"),
         ({"source": {"language": "english!"}}, "language"),
         ({"avatar": "https://example.com/a.png"}, "avatar must be an image file"),
+        ({"header": 1}, "header must be an image file"),
     ],
 )
 def test_update_credentials_rejects_bad_values(
@@ -250,6 +251,9 @@ def test_account_accounts_and_lookup(live_node: LiveNode) -> None:
     with pytest.raises(MastodonNotFoundError):
         api.account(bob.account.id)
     assert api.accounts([bob.account.id]) == []
+    assert api.account_relationships(bob.account.id) == []
+    [relationship] = api.account_relationships(bob.account.id, with_suspended=True)
+    assert int(relationship.id) == bob.account.id
 
 
 def test_account_search(live_node: LiveNode) -> None:

@@ -10,7 +10,8 @@ from aiohttp import web
 
 from actors.account_lookup import find_accounts, lookup_account, search_accounts
 from actors.accounts import Member, get_member_by_user_id
-from actors.profile_edits import ProfileEdit, ProfileError, load_posting_defaults
+from actors.preferences import get_preferences
+from actors.profile_edits import ProfileEdit, ProfileError
 from actors.profiles import load_account
 from actors.relationships import count_follow_requests, is_blocking, list_page
 from content.account_statuses import ProfileFilter, profile_status_ids
@@ -46,16 +47,16 @@ async def credential_account(request: web.Request, member: Member) -> web.Respon
     conn = connection(request)
     view = await load_account(conn, member.account.id)
     assert view is not None
-    defaults = await load_posting_defaults(conn, member.user_id)
+    preferences = await get_preferences(conn, member.user_id)
     return json_response(
         render_credential_account(
             view,
             member,
             config(request).site,
             follow_requests_count=await count_follow_requests(conn, member.account.id),
-            default_privacy=defaults.privacy,
-            default_sensitive=defaults.sensitive,
-            default_language=defaults.language,
+            default_privacy=preferences.default_visibility,
+            default_sensitive=preferences.default_sensitive,
+            default_language=preferences.default_language,
         )
     )
 
@@ -106,12 +107,13 @@ async def _read_edit(request: web.Request) -> tuple[Params, dict[str, UploadedFi
             max_file_bytes=MAX_PROFILE_IMAGE_BYTES,
             max_total_bytes=2 * MAX_PROFILE_IMAGE_BYTES + 1024 * 1024,
         )
-        return Params(nest(form.fields)), form.files
-    params = await Params.read(request)
+        params, files = Params(nest(form.fields)), form.files
+    else:
+        params, files = await Params.read(request), {}
     for name in ("avatar", "header"):
         if params.raw(name) is not None:
             raise ApiError(422, f"Validation failed: {name} must be an image file")
-    return params, {}
+    return params, files
 
 
 async def update_credentials(request: web.Request) -> web.Response:
@@ -172,6 +174,7 @@ async def search(request: web.Request) -> web.Response:
     params = await Params.read(request)
     query = params.string("q", "") or ""
     limit = params.integer("limit", 40, minimum=1) or 40
+    params.boolean("resolve", False)  # checked for its type; nothing remote to resolve yet
     site = config(request).site
     views = await search_accounts(
         connection(request),
@@ -182,7 +185,6 @@ async def search(request: web.Request) -> web.Response:
         offset=params.integer("offset", 0, minimum=0) or 0,
         following=bool(params.boolean("following", False)),
     )
-    params.boolean("resolve", False)  # checked for its type; nothing remote to resolve yet
     return json_response([render_account(view, site) for view in views])
 
 
