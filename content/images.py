@@ -95,8 +95,10 @@ def _open(data: bytes) -> Image.Image:
         image = Image.open(io.BytesIO(data), formats=list(OUTPUT))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise MediaError(TOO_LARGE) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except UnidentifiedImageError:
         raise MediaError(INVALID_TYPE) from None
+    except Exception as error:  # whatever else a parser meets in untrusted bytes
+        raise MediaError(INVALID_TYPE) from error
     width, height = image.size
     if width < 1 or height < 1:
         raise MediaError(INVALID_FILE)

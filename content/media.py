@@ -44,7 +44,8 @@ CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 _SERVED_KEY = re.compile(
     r"^(?:media|avatars|headers)/[0-9a-f]{2}/[0-9a-f]{2}/[A-Za-z0-9_-]{32}\.(?:jpg|png|webp)$"
 )
-_FOCUS = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
+_NUMBER = r"([-+]?(?:\d+(?:\.\d*)?|\.\d+))"
+_FOCUS = re.compile(rf"^\s*{_NUMBER}\s*,\s*{_NUMBER}\s*$")
 
 
 # --- keys and files -----------------------------------------------------------------------

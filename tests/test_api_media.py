@@ -327,6 +327,9 @@ def test_an_upload_over_16_mib_is_refused_with_413(live_node: LiveNode) -> None:
     response = upload(live_node, token, too_big)
     assert response.status_code == 413
     assert response.json() == {"error": "The upload is too large (maximum is 16 MB)"}
+    # A body announcing more than any upload may be is refused before it is read.
+    announced = upload(live_node, token, jpeg_with_secrets() + b"\0" * (33 * MiB))
+    assert announced.status_code == 413
     # Just under the limit is read (and, being a JPEG with trailing bytes, taken).
     fits = jpeg_with_secrets()
     fits += b"\0" * (16 * MiB - len(fits))

@@ -7,6 +7,8 @@ change under a key, so browsers and proxies may keep them for a year."""
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from content.media import content_type_of, stored_path
@@ -17,7 +19,7 @@ CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 async def serve(request: web.Request) -> web.StreamResponse:
     key = request.match_info["key"]
-    path = stored_path(config(request).media_root, key)
+    path = await asyncio.to_thread(stored_path, config(request).media_root, key)
     if path is None:
         raise web.HTTPNotFound()
     return web.FileResponse(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from aiohttp import BodyPartReader, web
+from multidict import MultiDict
 
 from web.errors import ApiError
 
@@ -23,7 +24,8 @@ class UploadedFile:
 
 @dataclass(frozen=True, slots=True)
 class UploadForm:
-    fields: dict[str, str] = field(default_factory=dict)
+    # A multidict keeps repeated names (`fields_attributes[][name]`) for `Params`' nesting.
+    fields: MultiDict[str] = field(default_factory=MultiDict)
     files: dict[str, UploadedFile] = field(default_factory=dict)
 
 
@@ -73,7 +75,7 @@ async def read_upload_form(
                 )
                 continue
             try:
-                form.fields[part.name] = data.decode(part.get_charset("utf-8"))
+                form.fields.add(part.name, data.decode(part.get_charset("utf-8")))
             except (UnicodeDecodeError, LookupError):
                 raise ApiError(422, f"Validation failed: {part.name} is not UTF-8 text") from None
     except _TooLarge:

@@ -17,4 +17,5 @@ def render_tag(tag: Tag, site: Site, *, following: bool = False) -> dict[str, An
         "url": site.tag_url(tag.name),
         "history": [],
         "following": following,
+        "featuring": False,  # Mastodon 4.4: featured on the viewer's profile
     }
