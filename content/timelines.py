@@ -177,9 +177,10 @@ async def tag_timeline(
     excluded = await find_tag_ids(conn, query.none[:TAGS_PER_MODE])
     args: list[object] = [viewer_id, anyone, every, excluded]
     # One tag walks `status_tags (tag_id, status_id)` in order; several need de-duplication.
-    tag_match, distinct = ("st.tag_id = ($2::bigint[])[1]", "") if len(anyone) == 1 else (
-        "st.tag_id = ANY($2::bigint[])", "DISTINCT"
-    )  # fmt: skip
+    if len(anyone) == 1:
+        tag_match, distinct = "st.tag_id = ($2::bigint[])[1]", ""
+    else:
+        tag_match, distinct = "st.tag_id = ANY($2::bigint[])", "DISTINCT"
     rows = await conn.fetch(
         f"""SELECT {distinct} st.status_id
             FROM status_tags st

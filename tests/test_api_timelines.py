@@ -76,6 +76,13 @@ def test_home_pages_forward_and_back_with_mastodons_link_header(live_node: LiveN
         f'<{BASE}/api/v1/timelines/home?limit=3&min_id={newest[0]}>; rel="prev"'
     )
     assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    # A token passed as a parameter is not repeated in the links
+    by_parameter = raw_get(
+        live_node, "/api/v1/timelines/home", None, limit=3, access_token=alice.token
+    )
+    assert by_parameter.status_code == 200
+    assert alice.token not in by_parameter.headers["Link"]
+    assert by_parameter.headers["Link"] == response.headers["Link"]
     # and an empty page has none
     empty = raw_get(live_node, "/api/v1/timelines/home", alice.token, min_id=newest[0])
     assert empty.json() == []
