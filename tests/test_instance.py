@@ -3,6 +3,8 @@ check depends on, rules, peers, activity, custom emoji and a member's preference
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import requests
 from mastodon import Mastodon
@@ -99,7 +101,7 @@ def test_instance_v1_and_the_latest(live_node: LiveNode) -> None:
     assert latest["domain"] == "rukun.test"  # 4.x: the v2 document
 
 
-def test_instance_documents_shown_with_counts_hidden(database_url: str, tmp_path) -> None:
+def test_instance_documents_shown_with_counts_hidden(database_url: str, tmp_path: Path) -> None:
     node = LiveNode(database_url, tmp_path / "media", show_usage_counts=False).start()
     try:
         node.member("alice")

@@ -105,7 +105,7 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, challenge.rstrip(b"=").decode()
 
 
-def post_token(node: LiveNode, **fields: str) -> requests.Response:
+def post_token(node: LiveNode, **fields: Any) -> requests.Response:
     return requests.post(f"{node.base_url}/oauth/token", data=fields, timeout=30)
 
 
@@ -117,7 +117,7 @@ def api_get(node: LiveNode, path: str, token: str) -> requests.Response:
 def oauth_error(response: requests.Response, status: int, error: str) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["Content-Type"].startswith("application/json")
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["error"] == error
     assert body["error_description"]
     return body
@@ -426,7 +426,7 @@ def test_force_login_signs_out_and_asks_again(node: LiveNode, alice: Member) -> 
     browser = requests.Session()
     url = app.auth_request_url(redirect_uris=CALLBACK, scopes=SCOPES, allow_http=True)
     code_from(consent(browser, url))  # alice is now signed in in this browser
-    alice_cookie = browser.cookies["rukun_session"]
+    alice_cookie = str(browser.cookies["rukun_session"])
 
     forced = app.auth_request_url(
         redirect_uris=CALLBACK, scopes=SCOPES, force_login=True, allow_http=True
@@ -650,8 +650,7 @@ def test_token_endpoint_refuses_malformed_requests(node: LiveNode) -> None:
 
 def test_revoked_tokens_answer_401(node: LiveNode, alice: Member) -> None:
     app = register(node)
-    app.log_in("alice", PASSWORD, scopes=SCOPES, allow_http=True)
-    token = app.access_token
+    token = app.log_in("alice", PASSWORD, scopes=SCOPES, allow_http=True)
     assert app.preferences()
 
     app.revoke_access_token(allow_http=True)
@@ -675,7 +674,11 @@ def test_a_client_cannot_revoke_another_clients_token(node: LiveNode, alice: Mem
 
     answer = requests.post(
         f"{node.base_url}/oauth/revoke",
-        json={"token": token, "client_id": other.client_id, "client_secret": other.client_secret},
+        json={
+            "token": token,
+            "client_id": str(other.client_id),
+            "client_secret": other.client_secret,
+        },
         timeout=30,
     )
     unauthenticated = requests.post(

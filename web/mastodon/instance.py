@@ -17,6 +17,8 @@ from actors.preferences import get_preferences
 from actors.site import Site
 from actors.statistics import count_local_posts, node_usage
 from content.compose import MAX_CHARACTERS, MAX_MEDIA
+from content.images import MAX_DECODED_PIXELS
+from content.media import MAX_DESCRIPTION, MAX_UPLOAD_BYTES
 from web.config import WebConfig
 from web.keys import config, connection
 from web.mastodon.auth import require_member
@@ -29,10 +31,8 @@ MASTODON_VERSION = "4.5.0"
 MASTODON_API_VERSION = 6
 SOURCE_URL = ""  # no public repository yet; set it when there is one (AGPL-minded apps link it)
 LANGUAGES = ["en"]
+# What uploads accept (content.images reads these; GIFs are stored as PNG).
 SUPPORTED_MIME_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
-IMAGE_SIZE_LIMIT = 16 * 1024 * 1024
-IMAGE_MATRIX_LIMIT = 33_177_600  # 7680 x 4320 pixels
-DESCRIPTION_LIMIT = 1500
 MAX_FEATURED_TAGS = 10
 MAX_PINNED_STATUSES = 5
 POLLS = {
@@ -72,9 +72,9 @@ def _media() -> dict[str, Any]:
     # Images only for now: zero video limits tell apps not to offer video uploads.
     return {
         "supported_mime_types": SUPPORTED_MIME_TYPES,
-        "description_limit": DESCRIPTION_LIMIT,
-        "image_size_limit": IMAGE_SIZE_LIMIT,
-        "image_matrix_limit": IMAGE_MATRIX_LIMIT,
+        "description_limit": MAX_DESCRIPTION,
+        "image_size_limit": MAX_UPLOAD_BYTES,
+        "image_matrix_limit": MAX_DECODED_PIXELS,
         "video_size_limit": 0,
         "video_frame_rate_limit": 0,
         "video_matrix_limit": 0,
