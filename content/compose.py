@@ -125,6 +125,11 @@ async def _check_media(conn: asyncpg.Connection, author_id: int, draft: Draft) -
         raise ComposeError("Validation failed: a media attachment was not found")
     if any(row["state"] == "failed" for row in owned):
         raise ComposeError("Validation failed: a media attachment could not be processed")
+    if any(row["state"] == "processing" for row in owned):
+        # Mastodon's words, which apps show as they are.
+        raise ComposeError(
+            "Cannot attach files that have not finished processing. Try again in a moment!"
+        )
 
 
 async def check_draft(

@@ -137,19 +137,6 @@ async def find_tag_ids(conn: asyncpg.Connection, names: Sequence[str]) -> list[i
 
 
 @dataclass(frozen=True, slots=True)
-class Tag:
-    id: int
-    name: str
-
-
-async def find_tag(conn: asyncpg.Connection, name: str) -> Tag | None:
-    row = await conn.fetchrow(
-        "SELECT id, name FROM tags WHERE lower(name) = $1", normalise_tag(name)
-    )
-    return Tag(row["id"], row["name"]) if row else None
-
-
-@dataclass(frozen=True, slots=True)
 class TagQuery:
     """`/timelines/tag/:hashtag` with `any[]`, `all[]` and `none[]`."""
 

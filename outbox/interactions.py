@@ -58,6 +58,9 @@ async def do_reblog(
     original = await _original(conn, status)
     if not await may_reblog(conn, account_id, original):
         raise ActionNotAllowed("This action is not allowed")
+    existing = await find_reblog(conn, account_id, original.id)
+    if existing is not None:
+        return existing
     chosen = reblog_visibility(original, visibility, default_visibility)
     async with conn.transaction():
         boost = await insert_reblog(conn, account_id, original, chosen, application_id)

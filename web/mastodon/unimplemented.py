@@ -17,9 +17,9 @@ from typing import Any
 from aiohttp import web
 
 from actors.profiles import load_account
-from content.timelines import find_tag
 from web.errors import ApiError
-from web.keys import config, connection
+from web.keys import connection
+from web.mastodon import search
 from web.mastodon.auth import require_member
 from web.mastodon.responses import json_response
 from web.mastodon.routes import add_routes
@@ -83,27 +83,10 @@ async def admin(request: web.Request) -> web.Response:
     raise ApiError(422, UNAVAILABLE)
 
 
-async def show_tag(request: web.Request) -> web.Response:
-    """A hashtag this node knows, with no history and nobody following it yet."""
-    await require_member(request, "read")
-    tag = await find_tag(connection(request), request.match_info["name"])
-    if tag is None:
-        raise ApiError(404, NOT_FOUND)
-    return json_response(
-        {
-            "id": str(tag.id),
-            "name": tag.name,
-            "url": config(request).site.tag_url(tag.name),
-            "history": [],
-            "following": False,
-            "featuring": False,
-        }
-    )
-
-
 async def unfollow_tag(request: web.Request) -> web.Response:
+    """Nobody follows a tag yet, so unfollowing answers the tag as it stands."""
     await require_member(request, "write:follows")
-    return await show_tag(request)
+    return await search.show_tag(request)
 
 
 # Mastodon 4.3+ lets members filter notifications; nothing is filtered here, so the policy
@@ -208,7 +191,6 @@ PLACEHOLDERS: tuple[tuple[str, str, Handler], ...] = (
     ("DELETE", "/api/v1/domain_blocks", done("write:blocks")),
     # Hashtags: following and featuring come later
     ("GET", "/api/v1/followed_tags", listing("read:follows")),
-    ("GET", "/api/v1/tags/{name}", show_tag),
     ("POST", "/api/v1/tags/{name}/follow", unavailable("write:follows")),
     ("POST", "/api/v1/tags/{name}/unfollow", unfollow_tag),
     ("POST", "/api/v1/tags/{name}/feature", unavailable("write:accounts")),
