@@ -84,7 +84,7 @@ async def enqueue(
            VALUES ($1, $2, now() + make_interval(secs => $3), $4) RETURNING id""",
         kind,
         dict(payload or {}),
-        _clamp(delay),
+        delay,
         max_attempts,
     )
     await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, kind)

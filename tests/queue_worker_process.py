@@ -1,11 +1,12 @@
 """A job worker in a process of its own, for the queue tests that kill a worker or run two.
 
     python -m tests.queue_worker_process --database-url URL [--lease 1] [--concurrency 4]
-                                         [--until-empty] [--deadline 60]
+                                         [--peers 2] [--until-empty] [--deadline 60]
 
 Handlers, each recording its run as a row `(job_id, worker pid)` in the test's `job_runs` table:
 `record` sleeps a few random milliseconds first; `block` then waits forever, for a test that
-kills the process mid-job.
+kills the process mid-job. With `--peers N`, `record` holds its first jobs until N processes
+have recorded one, so on a busy machine no process can empty the queue before the others wake.
 
 The process prints `ready` once its pool is open and starts working when a line arrives on
 stdin, so a test can start several together. It stops (giving running jobs back) on end of
@@ -29,11 +30,26 @@ from db.pool import create_pool
 from db.queue import Job, Worker, counts
 
 EXIT_DEADLINE = 3
+PEERS_WAIT = 20.0
 
 
-async def record(conn: asyncpg.Connection, job: Job) -> None:
-    await asyncio.sleep(random.uniform(0, 0.005))
-    await conn.execute("INSERT INTO job_runs (job_id, worker) VALUES ($1, $2)", job.id, os.getpid())
+class Recorder:
+    def __init__(self, peers: int) -> None:
+        self.peers = peers
+        self.met = peers <= 1
+
+    async def __call__(self, conn: asyncpg.Connection, job: Job) -> None:
+        await asyncio.sleep(random.uniform(0, 0.005))
+        await conn.execute(
+            "INSERT INTO job_runs (job_id, worker) VALUES ($1, $2)", job.id, os.getpid()
+        )
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(PEERS_WAIT):
+                while not self.met:
+                    workers = await conn.fetchval("SELECT count(DISTINCT worker) FROM job_runs")
+                    self.met = workers >= self.peers
+                    if not self.met:
+                        await asyncio.sleep(0.01)
 
 
 async def block(conn: asyncpg.Connection, job: Job) -> None:
@@ -69,7 +85,7 @@ async def work(args: argparse.Namespace) -> None:
     try:
         worker = Worker(
             pool,
-            {"record": record, "block": block},
+            {"record": Recorder(args.peers), "block": block},
             concurrency=args.concurrency,
             lease_seconds=args.lease,
             poll_seconds=0.2,
@@ -102,6 +118,7 @@ def main() -> int:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--lease", type=float, default=30.0)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--peers", type=int, default=1)
     parser.add_argument("--until-empty", action="store_true")
     parser.add_argument("--deadline", type=float, default=60.0)
     args = parser.parse_args()

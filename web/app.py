@@ -15,6 +15,7 @@ from web.cors import cors_middleware
 from web.errors import Handler, error_middleware
 from web.keys import CONFIG, CONNECTION, POOL
 from web.mastodon import api
+from web.routing import add_trailing_slash_aliases
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -75,4 +76,5 @@ def create_app(config: WebConfig, pool: asyncpg.Pool) -> web.Application:
     api.setup(app)
     media_files.setup(app)
     app.router.add_static("/static/", STATIC, name="static")
+    add_trailing_slash_aliases(app)
     return app

@@ -1,5 +1,5 @@
-"""Route registration for the client API: every route answers with and without a trailing
-slash (Mastodon.py asks for `/api/v1/instance/`, toot opens `/oauth/authorize/`)."""
+"""Route registration for the client API. The trailing-slash twin of every route is added
+for the whole application by `web.routing`."""
 
 from __future__ import annotations
 
@@ -13,4 +13,3 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def add_routes(app: web.Application, routes: Iterable[tuple[str, str, Handler]]) -> None:
     for method, path, handler in routes:
         app.router.add_route(method, path, handler)
-        app.router.add_route(method, path.rstrip("/") + "/", handler)
