@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
 
 import asyncpg
 
+from db.keyset import Window, newest_first, window_sql
+
 MAX_NOTE = 2000
-T = TypeVar("T")
 
 
 class NotAllowed(Exception):
@@ -25,38 +25,6 @@ class NotAllowed(Exception):
 
 class NoteError(ValueError):
     """A private note was refused; the message is Mastodon's 422 `error`."""
-
-
-class Window(Protocol):
-    """A page request (`web.mastodon.paging.Page` fits): ids are of whatever the list pages
-    over — follows for followers, blocks for blocked accounts, statuses for timelines."""
-
-    @property
-    def max_id(self) -> int | None: ...
-    @property
-    def since_id(self) -> int | None: ...
-    @property
-    def min_id(self) -> int | None: ...
-    @property
-    def limit(self) -> int: ...
-
-
-def window_sql(column: str, window: Window, args: list[object]) -> tuple[str, str]:
-    """(condition, `ORDER BY … LIMIT …`) for a keyset page over `column`; values are appended
-    to `args` as `$n` parameters. With `min_id` the page is read oldest first (the page just
-    above `min_id`); callers put it back newest first with `newest_first`."""
-    conditions = []
-    for value, operator in ((window.max_id, "<"), (window.since_id, ">"), (window.min_id, ">")):
-        if value is not None:
-            args.append(value)
-            conditions.append(f"{column} {operator} ${len(args)}")
-    args.append(window.limit)
-    direction = "ASC" if window.min_id is not None else "DESC"
-    return " AND ".join(conditions) or "TRUE", f"ORDER BY {column} {direction} LIMIT ${len(args)}"
-
-
-def newest_first(items: list[T], window: Window) -> list[T]:
-    return items[::-1] if window.min_id is not None else items
 
 
 # -- rows ------------------------------------------------------------------------------------
@@ -431,16 +399,16 @@ async def list_page(
     `blocks`, `mutes`), newest relationship first; suspended accounts and expired mutes are
     left out."""
     table, mine, theirs = _LISTS[kind]
-    args: list[object] = [account_id]
-    condition, order = window_sql("r.id", window, args)
+    conditions, order, values = window_sql("r.id", window, 2)
     expires = "r.expires_at" if table == "mutes" else "NULL::timestamptz"
     live = "AND (r.expires_at IS NULL OR r.expires_at > now())" if table == "mutes" else ""
     rows = await conn.fetch(
         f"""SELECT r.id, r.{theirs} AS account_id, {expires} AS expires_at
             FROM {table} r JOIN accounts a ON a.id = r.{theirs} AND a.suspended_at IS NULL
-            WHERE r.{mine} = $1 AND {condition} {live}
+            WHERE r.{mine} = $1 {conditions} {live}
             {order}""",
-        *args,
+        account_id,
+        *values,
     )
     listed = [Listed(row["id"], row["account_id"], row["expires_at"]) for row in rows]
     return newest_first(listed, window)

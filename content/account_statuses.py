@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from content.keyset import Window, newest_first, window_sql
 from content.visibility import visible_sql
+from db.keyset import Window, newest_first, window_sql
 
 MERGE_LIMIT = 40
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncpg
 
 from content.favourites import Marked
-from content.keyset import Window, newest_first, window_sql
 from content.visibility import visible_sql
+from db.keyset import Window, newest_first, window_sql
 
 
 async def do_bookmark(conn: asyncpg.Connection, account_id: int, status_id: int) -> None:

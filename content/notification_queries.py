@@ -13,10 +13,10 @@ from datetime import datetime
 import asyncpg
 
 from actors.profiles import AccountView, load_accounts
-from content.keyset import Window, newest_first
 from content.status_views import StatusView, load_status_views
 from content.timelines import paged
 from content.visibility import visible_sql
+from db.keyset import Window, newest_first
 
 # Types whose notification carries a status (Mastodon's serializer attaches it for these).
 STATUS_TYPES = frozenset(

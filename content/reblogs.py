@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncpg
 
 from content.favourites import Marked
-from content.keyset import Window, newest_first, window_sql
 from content.statuses import STATUS_COLUMNS, Status, status_from_row
 from content.visibility import visible_sql
+from db.keyset import Window, newest_first, window_sql
 
 
 async def find_reblog(conn: asyncpg.Connection, account_id: int, original_id: int) -> Status | None:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from content.keyset import Window, newest_first, window_sql
 from content.status_views import StatusView, load_status_views
 from content.visibility import visible_sql
+from db.keyset import Window, newest_first, window_sql
 
 # Mastodon applies at most four tags from each of `any[]`, `all[]` and `none[]`.
 TAGS_PER_MODE = 4

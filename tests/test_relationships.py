@@ -25,7 +25,7 @@ from actors.relationships import (
 from actors.site import Site
 from content.account_statuses import ProfileFilter, merge_into_home_feed, profile_status_ids
 from content.compose import Draft
-from content.keyset import Window
+from db.keyset import Window
 from outbox.posting import do_post
 from outbox.relationships import (
     NoFollowRequest,

@@ -10,7 +10,7 @@ from aiohttp import web
 from actors.account_lookup import find_account, find_accounts
 from actors.profiles import AccountView
 from actors.relationships import Listed
-from content.keyset import Window
+from db.keyset import Window
 from web.errors import ApiError
 from web.keys import config, connection
 from web.mastodon.entities.accounts import render_account

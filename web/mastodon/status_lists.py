@@ -9,9 +9,9 @@ from aiohttp import web
 from actors.profiles import load_accounts
 from content.bookmarks import bookmarked_statuses
 from content.favourites import Marked, favourited_by, favourited_statuses
-from content.keyset import Window
 from content.reblogs import reblogged_by
 from content.status_lookup import original_of
+from db.keyset import Window
 from web.errors import ApiError
 from web.keys import config, connection
 from web.mastodon.auth import require_member

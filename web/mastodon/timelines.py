@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from content.keyset import Window
 from content.status_views import StatusView
 from content.timelines import (
     LiveFilter,
@@ -15,6 +14,7 @@ from content.timelines import (
     public_timeline,
     tag_timeline,
 )
+from db.keyset import Window
 from web.errors import ApiError
 from web.keys import config, connection
 from web.mastodon.auth import require_member
