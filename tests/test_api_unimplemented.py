@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,10 +12,11 @@ import requests
 from aiohttp import web
 
 from tests.live import LiveNode
+from tests.shared_files import MASTODON_API_OPERATIONS
 from web.mastodon import unimplemented
 
 # The documented operations as [file, method, path, status, title], from Mastodon's docs.
-OPERATIONS = Path(__file__).resolve().parents[2] / "shared" / "mastodon-api.json"
+OPERATIONS = MASTODON_API_OPERATIONS
 # Pages for people, not apps: Mastodon answers these with HTML too.
 HTML_PAGES = {("GET", "/oauth/authorize")}
 

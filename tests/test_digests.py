@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +20,9 @@ from federation.digests import (
     verify_content_digest,
     verify_digest,
 )
+from tests.shared_files import ACTIVITY_FIXTURES
 
-FIXTURES = Path("/work/shared/fixtures/activities")
+FIXTURES = ACTIVITY_FIXTURES
 HELLO = b'{"hello": "world"}'
 # RFC 9530 §2 / draft-cavage-12 Appendix C: the digests of `{"hello": "world"}`.
 HELLO_SHA256 = "X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE="

@@ -8,7 +8,6 @@ import base64
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,8 +41,9 @@ from federation.signing_keys import (
     sign_bytes,
     verify_bytes,
 )
+from tests.shared_files import ACTIVITY_FIXTURES
 
-FIXTURES = Path("/work/shared/fixtures/activities")
+FIXTURES = ACTIVITY_FIXTURES
 KEY_ID = "https://remote.test/users/bob#main-key"
 OWNER = "https://remote.test/users/bob"
 INBOX = "https://rukun.test/users/alice/inbox"
