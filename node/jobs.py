@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from content.media_jobs import media_job_handlers
 from db.queue import Handler
+from federation.http_client import FederationClient
 from web.config import WebConfig
 
 
-def job_handlers(config: WebConfig) -> dict[str, Handler]:
-    """Handlers by job kind. Deliveries (outbox) and inbound activities (inbox) register here
-    as they land."""
+def job_handlers(config: WebConfig, client: FederationClient) -> dict[str, Handler]:
+    """Handlers by job kind: media processing (content), deliveries (outbox) and inbound
+    activities (inbox)."""
     return {**media_job_handlers(config.media_root)}

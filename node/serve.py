@@ -12,10 +12,12 @@ from typing import TextIO
 from aiohttp import web
 
 from actors.accounts import ensure_first_admin, ensure_instance_actor
+from actors.signers import open_federation_client
 from actors.site import Site
 from db.migrate import migrate
 from db.pool import connection, create_pool
 from db.queue import Worker
+from federation.http_client import ClientConfig, FederationClient
 from node.database import database_url
 from node.jobs import job_handlers
 from node.settings import Settings
@@ -28,6 +30,12 @@ log = logging.getLogger(__name__)
 def web_config(settings: Settings) -> WebConfig:
     return WebConfig(
         site=Site(settings.domain, settings.scheme),
+        client=ClientConfig(
+            resolve=settings.resolve,
+            allow_private_addresses=settings.allow_private_addresses,
+            insecure_http=bool(settings.insecure_http),
+            user_agent=f"Rukun/0.1.0 (+{settings.base_url})",
+        ),
         media_root=settings.data_dir / "media",
         max_body_bytes=settings.max_body_bytes,
         password_grant=settings.password_grant,
@@ -57,6 +65,7 @@ async def serve(settings: Settings, out: TextIO = sys.stdout) -> None:
     pool = await create_pool(url, max_size=max(10, settings.workers + 6))
     runner: web.AppRunner | None = None
     worker_task: asyncio.Task[None] | None = None
+    worker_client: FederationClient | None = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -72,9 +81,11 @@ async def serve(settings: Settings, out: TextIO = sys.stdout) -> None:
             )
             out.flush()
         if settings.role in ("all", "worker"):
+            async with pool.acquire() as conn:
+                worker_client = await open_federation_client(conn, config.site, config.client)
             worker = Worker(
                 pool,
-                job_handlers(config),
+                job_handlers(config, worker_client),
                 concurrency=settings.workers,
                 lease_seconds=settings.job_lease_seconds,
             )
@@ -86,6 +97,8 @@ async def serve(settings: Settings, out: TextIO = sys.stdout) -> None:
             worker_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await worker_task
+        if worker_client is not None:
+            await worker_client.close()
         if runner is not None:
             await runner.cleanup()
         await pool.close()

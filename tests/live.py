@@ -20,9 +20,11 @@ from actors.credentials import do_create_token
 from actors.site import Site
 from db.pool import create_pool
 from db.queue import Worker
+from federation.http_client import FederationClient
 from node.jobs import job_handlers
 from web.app import create_app
 from web.config import WebConfig
+from web.keys import FEDERATION
 
 T = TypeVar("T")
 PASSWORD = "correct horse battery"
@@ -80,6 +82,12 @@ class LiveNode:
 
     # -- helpers ---------------------------------------------------------------------------
     @property
+    def federation(self) -> FederationClient:
+        """The signed HTTP client the running app opened."""
+        assert self.runner is not None
+        return self.runner.app[FEDERATION]
+
+    @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
@@ -111,7 +119,7 @@ class LiveNode:
 
         async def run() -> int:
             assert self.pool is not None
-            worker = Worker(self.pool, job_handlers(self.config), concurrency=2)
+            worker = Worker(self.pool, job_handlers(self.config, self.federation), concurrency=2)
             return await worker.drain()
 
         return self.call(run)

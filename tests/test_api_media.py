@@ -60,7 +60,9 @@ def running_worker(node: LiveNode) -> Iterator[None]:
 
     async def start() -> asyncio.Task[None]:
         assert node.pool is not None
-        worker = Worker(node.pool, job_handlers(node.config), concurrency=1, poll_seconds=0.2)
+        worker = Worker(
+            node.pool, job_handlers(node.config, node.federation), concurrency=1, poll_seconds=0.2
+        )
         return asyncio.get_running_loop().create_task(worker.run())
 
     task = node.call(start)

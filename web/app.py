@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -9,11 +10,12 @@ import asyncpg
 import jinja2
 from aiohttp import web
 
+from actors.signers import open_federation_client
 from web import activitypub, media_files, pages, signin, wellknown
 from web.config import WebConfig
 from web.cors import cors_middleware
 from web.errors import Handler, error_middleware
-from web.keys import CONFIG, CONNECTION, POOL
+from web.keys import CONFIG, CONNECTION, FEDERATION, POOL
 from web.mastodon import api
 from web.routing import add_trailing_slash_aliases
 
@@ -51,6 +53,15 @@ async def security_headers_middleware(request: web.Request, handler: Handler) ->
     return response
 
 
+async def federation_client(app: web.Application) -> AsyncIterator[None]:
+    """One signed HTTP client for the process, opened with the app and closed with it."""
+    async with app[POOL].acquire() as conn:
+        client = await open_federation_client(conn, app[CONFIG].site, app[CONFIG].client)
+    app[FEDERATION] = client
+    yield
+    await client.close()
+
+
 def create_app(config: WebConfig, pool: asyncpg.Pool) -> web.Application:
     app = web.Application(
         client_max_size=config.max_body_bytes,
@@ -63,6 +74,7 @@ def create_app(config: WebConfig, pool: asyncpg.Pool) -> web.Application:
     )
     app[CONFIG] = config
     app[POOL] = pool
+    app.cleanup_ctx.append(federation_client)
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES),

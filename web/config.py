@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from actors.site import Site
+from federation.http_client import ClientConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,8 @@ class WebConfig:
     show_usage_counts: bool = True
     # OAuth's resource-owner password grant; some scripts and older apps still use it.
     password_grant: bool = True
+    # How this node's HTTP client reaches others (resolve map, SSRF guard, plain HTTP in dev).
+    client: ClientConfig = field(default_factory=ClientConfig)
 
     @property
     def secure_cookies(self) -> bool:
