@@ -22,6 +22,7 @@ from actors.site import Site
 from db import embedded
 from db.migrate import migrate
 from db.pool import connection, create_pool
+from tests.federation_network import Network
 from tests.live import LiveNode
 from web.app import create_app
 from web.config import WebConfig
@@ -147,3 +148,13 @@ def live_node(database_url: str, tmp_path: Path) -> Iterator[LiveNode]:
         yield node
     finally:
         node.stop()
+
+
+@pytest.fixture
+def network(fresh_database: Callable[[], str], tmp_path: Path) -> Iterator[Network]:
+    """Three live nodes, `a.test`, `b.test` and `c.test`, federating over loopback."""
+    started = Network(fresh_database, tmp_path, ("a.test", "b.test", "c.test")).start()
+    try:
+        yield started
+    finally:
+        started.stop()
