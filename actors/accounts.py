@@ -50,6 +50,15 @@ class Account:
     avatar_url: str | None
     header_url: str | None
     moved_to_account_id: int | None
+    # Where a remote actor receives and publishes (None for local accounts, whose URLs come
+    # from actors.site), and when it was last fetched.
+    inbox_url: str | None = None
+    shared_inbox_url: str | None = None
+    outbox_url: str | None = None
+    followers_url: str | None = None
+    following_url: str | None = None
+    public_key_id: str | None = None
+    fetched_at: datetime | None = None
 
     @property
     def is_local(self) -> bool:
@@ -80,9 +89,11 @@ class Member:
 ACCOUNT_COLUMNS = (
     "id, username, domain, actor_type, display_name, note, fields, department, job_title, "
     "manager_id, location, locked, bot, discoverable, public_key_pem, private_key_pem, "
-    "suspended_at, created_at, updated_at, uri, url, avatar_url, header_url, moved_to_account_id"
+    "suspended_at, created_at, updated_at, uri, url, avatar_url, header_url, moved_to_account_id, "
+    "inbox_url, shared_inbox_url, outbox_url, followers_url, following_url, public_key_id, "
+    "fetched_at"
 )
-_MEMBER_SELECT = f"""
+MEMBER_SELECT = f"""
     SELECT u.id AS user_id, u.role, u.email, u.disabled_at, u.password_change_required,
            u.created_at AS user_created_at, u.password_hash,
            {", ".join("a." + c.strip() for c in ACCOUNT_COLUMNS.split(","))}
@@ -167,13 +178,13 @@ async def do_create_member(
 
 async def get_member(conn: asyncpg.Connection, username: str) -> Member | None:
     row = await conn.fetchrow(
-        _MEMBER_SELECT + " WHERE lower(a.username) = lower($1) AND a.domain IS NULL", username
+        MEMBER_SELECT + " WHERE lower(a.username) = lower($1) AND a.domain IS NULL", username
     )
     return member_from_row(row) if row else None
 
 
 async def get_member_by_user_id(conn: asyncpg.Connection, user_id: int) -> Member | None:
-    row = await conn.fetchrow(_MEMBER_SELECT + " WHERE u.id = $1", user_id)
+    row = await conn.fetchrow(MEMBER_SELECT + " WHERE u.id = $1", user_id)
     return member_from_row(row) if row else None
 
 
@@ -182,7 +193,7 @@ async def get_member_with_password(
 ) -> tuple[Member, str | None] | None:
     """Find a member by username or email, with the password hash, for signing in."""
     row = await conn.fetchrow(
-        _MEMBER_SELECT + " WHERE a.domain IS NULL"
+        MEMBER_SELECT + " WHERE a.domain IS NULL"
         " AND (lower(a.username) = lower($1) OR lower(u.email) = lower($1))",
         login,
     )
@@ -190,7 +201,7 @@ async def get_member_with_password(
 
 
 async def list_members(conn: asyncpg.Connection) -> list[Member]:
-    rows = await conn.fetch(_MEMBER_SELECT + " ORDER BY a.username")
+    rows = await conn.fetch(MEMBER_SELECT + " ORDER BY a.username")
     return [member_from_row(row) for row in rows]
 
 

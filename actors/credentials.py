@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from actors.accounts import Member, get_member_by_user_id
+from actors.accounts import MEMBER_SELECT, Member, get_member_by_user_id, member_from_row
 from actors.scopes import ScopeError, parse_scopes
 
 SESSION_IDLE_DAYS = 30
@@ -58,22 +58,39 @@ async def do_create_token(
     return token
 
 
+# Recording when a token was last used makes every API read a write; as in Mastodon, the time
+# is kept to the hour, so most requests only read.
+_LAST_USED_GRANULARITY = "1 hour"
+
+
 async def authenticate_token(conn: asyncpg.Connection, token: str) -> TokenGrant | None:
-    """The grant behind a bearer token, or None when unknown, revoked or its member disabled."""
+    """The grant behind a bearer token, or None when unknown, revoked, expired or its member
+    disabled. One query in the usual case."""
     row = await conn.fetchrow(
-        """UPDATE oauth_tokens SET last_used_at = now()
-           WHERE token_hash = $1 AND revoked_at IS NULL
-           RETURNING id, user_id, application_id, scopes""",
+        f"""SELECT t.id AS token_id, t.application_id, t.scopes, t.user_id AS token_user_id,
+                   (t.last_used_at IS NULL
+                    OR t.last_used_at < now() - interval '{_LAST_USED_GRANULARITY}') AS stale,
+                   m.*
+            FROM oauth_tokens t
+            LEFT JOIN LATERAL ({MEMBER_SELECT} WHERE u.id = t.user_id) m ON true
+            WHERE t.token_hash = $1 AND t.revoked_at IS NULL
+              AND (t.expires_at IS NULL OR t.expires_at > now())""",
         digest(token),
     )
     if row is None:
         return None
     member = None
-    if row["user_id"] is not None:
-        member = await get_member_by_user_id(conn, row["user_id"])
-        if member is None or member.disabled_at is not None:
+    if row["token_user_id"] is not None:
+        if row["user_id"] is None or row["disabled_at"] is not None:
             return None
-    return TokenGrant(row["id"], member, row["application_id"], frozenset(row["scopes"].split()))
+        member = member_from_row(row)
+    if row["stale"]:
+        await conn.execute(
+            "UPDATE oauth_tokens SET last_used_at = now() WHERE id = $1", row["token_id"]
+        )
+    return TokenGrant(
+        row["token_id"], member, row["application_id"], frozenset(row["scopes"].split())
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,7 @@ from harness import (
     NodeProcess,
     Result,
     Target,
+    cpu_seconds,
     load,
     main_guarded,
     parse_wrk,
@@ -90,14 +91,6 @@ class CpuMeter:
         )
 
 
-def cpu_seconds(pid: int) -> float:
-    try:
-        fields = open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()  # noqa: SIM115
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def backend_pids(url: str) -> list[int]:
     """The server processes serving the bench's database (the nodes' pooled connections)."""
     conn = await asyncpg.connect(url)
@@ -132,7 +125,13 @@ def run_load(
         for url in urls
     ]
     runs = [subprocess.Popen(c, stdout=subprocess.PIPE, text=True) for c in commands]
-    parts = [parse_wrk(name, run.communicate()[0]) for run in runs]
+    try:
+        parts = [parse_wrk(name, run.communicate()[0]) for run in runs]
+    finally:
+        for run in runs:  # interrupted: stop the clients too, by their PIDs
+            if run.poll() is None:
+                run.kill()
+                run.wait()
     combined = Result(name, seconds=max(p.seconds for p in parts))
     for part in parts:
         combined.statuses.update(part.statuses)
@@ -270,12 +269,18 @@ def profile(
     else:
         output = node.data_dir / "py-spy.txt"
         sampler = start_py_spy(node.pid, args.duration, output)
-        time.sleep(0.5)  # let it attach before the load starts
-        run_load([node.url], home, args, concurrency, f"home c{concurrency}")
-        _, errors = sampler.communicate()
+        try:
+            time.sleep(0.5)  # let it attach before the load starts
+            sampled = run_load([node.url], home, args, concurrency, f"sampled c{concurrency}")
+            _, errors = sampler.communicate()
+        finally:
+            if sampler.poll() is None:
+                sampler.kill()
+                sampler.wait()
         if sampler.returncode != 0 or not output.exists():
             print(f"py-spy failed: {errors.decode(errors='replace').strip()[-500:]}")
         else:
+            print(report(sampled, WIDTH))
             print(summarise_py_spy(output, args.duration))
     site = Site(DOMAIN, "http")
     print(asyncio.run(profile_in_process(url, site, home, requests=args.profile_requests)))

@@ -82,6 +82,16 @@ def resident_kib(pid: int, field_name: str = "VmRSS") -> int:
     raise RuntimeError(f"{field_name} not found for process {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (0 once it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return 0.0
+    fields = stat.rpartition(")")[2].split()  # after "(comm)", which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class NodeProcess:
     """One `rukun serve` subprocess; `stop()` ends it by its PID, always.
 

@@ -10,7 +10,7 @@ time, through `content.visibility`. Every query walks one index newest first and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import asyncpg
 
@@ -58,25 +58,49 @@ async def _views(
     return [views[i] for i in ids if i in views]
 
 
+# The home query reads the feed in bounded batches: PostgreSQL then walks `home_feed`'s primary
+# key for at most this many rows per round, however long the feed, instead of joining it all.
+_HOME_BATCH = 200
+
+
 async def home_timeline(
     conn: asyncpg.Connection, viewer_id: int, window: Window
 ) -> list[StatusView]:
     """The viewer's home feed: what fan-out put there that the viewer may still see, without
     authors (or boosted authors) they have since blocked or muted."""
-    args: list[object] = [viewer_id]
-    rows = await conn.fetch(
-        f"""SELECT h.status_id
-            FROM home_feed h
-            JOIN statuses s ON s.id = h.status_id
-            LEFT JOIN statuses o ON o.id = s.reblog_of_id
-            WHERE h.account_id = $1
-              AND {visible_sql("s", "$1")}
-              AND (s.reblog_of_id IS NULL OR {visible_sql("o", "$1")})
-              AND NOT (ARRAY[s.account_id, o.account_id] && {hidden_accounts_sql("$1")})
-              AND {paged("h.status_id", window, args)}""",
-        *args,
-    )
-    return await _views(conn, rows, window, viewer_id)
+    shown: list[int] = []
+    batch = replace(window, limit=max(window.limit * 5, _HOME_BATCH))
+    while True:
+        conditions, order, values = window_sql("h.status_id", batch, 2)
+        rows = await conn.fetch(
+            f"""WITH candidates AS MATERIALIZED (
+                    SELECT h.status_id FROM home_feed h
+                    WHERE h.account_id = $1{conditions}{order})
+                SELECT c.status_id,
+                       s.id IS NOT NULL
+                       AND {visible_sql("s", "$1")}
+                       AND (s.reblog_of_id IS NULL OR {visible_sql("o", "$1")})
+                       AND NOT (ARRAY[s.account_id, o.account_id]
+                                && {hidden_accounts_sql("$1")}) AS shown
+                FROM candidates c
+                LEFT JOIN statuses s ON s.id = c.status_id
+                LEFT JOIN statuses o ON o.id = s.reblog_of_id""",
+            viewer_id,
+            *values,
+        )
+        ordered = sorted(rows, key=lambda r: r[0], reverse=window.min_id is None)
+        shown.extend(row[0] for row in ordered if row[1])
+        if len(shown) >= window.limit or len(rows) < batch.limit:
+            break
+        # Everything in this batch was hidden; read on past it.
+        edge = ordered[-1][0]
+        batch = (
+            replace(batch, max_id=edge) if window.min_id is None else replace(batch, min_id=edge)
+        )
+    # `shown` runs in reading order (oldest first for min_id), as `_views` expects.
+    page = shown[: window.limit]
+    views = await load_status_views(conn, newest_first(page, window), viewer_id)
+    return [views[i] for i in newest_first(page, window) if i in views]
 
 
 @dataclass(frozen=True, slots=True)
