@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 
 from actors.profiles import AccountView, load_accounts
-from content.statuses import Status, get_statuses
+from content.statuses import STATUS_COLUMNS, Status, status_from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,51 +66,69 @@ async def _viewer_marks(
     return {name: set(row[name]) for name in row.keys()}  # noqa: SIM118 - Record has no iter
 
 
+# A status row with everything shown beside it, in one round trip: its media, the accounts it
+# mentions, its hashtags and the app it was posted from, aggregated per status.
+_WITH_EXTRAS = f"""
+    SELECT {", ".join("s." + c.strip() for c in STATUS_COLUMNS.split(","))},
+        (SELECT coalesce(json_agg(json_build_object(
+                    'id', m.id, 'status_id', m.status_id, 'type', m.type, 'state', m.state,
+                    'file_key', m.file_key, 'preview_key', m.preview_key,
+                    'remote_url', m.remote_url, 'meta', m.meta, 'description', m.description,
+                    'focus_x', m.focus_x, 'focus_y', m.focus_y, 'blurhash', m.blurhash)
+                ORDER BY m.id), '[]')
+         FROM media_attachments m WHERE m.status_id = s.id) AS extra_media,
+        (SELECT coalesce(json_agg(json_build_array(a.id, a.username, a.domain, a.url)
+                ORDER BY a.username), '[]')
+         FROM mentions mn JOIN accounts a ON a.id = mn.account_id
+         WHERE mn.status_id = s.id AND NOT mn.silent) AS extra_mentions,
+        ARRAY(SELECT t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id
+              WHERE st.status_id = s.id ORDER BY t.name) AS extra_tags,
+        (SELECT json_build_object('name', app.name, 'website', app.website)
+         FROM oauth_applications app WHERE app.id = s.application_id) AS extra_application
+    FROM statuses s
+    WHERE s.id = ANY($1::bigint[]) AND s.deleted_at IS NULL
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    status: Status
+    media: list[dict[str, Any]]
+    mentions: list[MentionRef]
+    tags: list[str]
+    application: dict[str, str | None] | None
+
+
+async def _load(conn: asyncpg.Connection, ids: list[int]) -> dict[int, _Loaded]:
+    loaded = {}
+    for row in await conn.fetch(_WITH_EXTRAS, ids):
+        loaded[row["id"]] = _Loaded(
+            status=status_from_row(row),
+            media=row["extra_media"],
+            mentions=[MentionRef(*item) for item in row["extra_mentions"]],
+            tags=list(row["extra_tags"]),
+            application=row["extra_application"],
+        )
+    return loaded
+
+
 async def load_status_views(
     conn: asyncpg.Connection, ids: list[int], viewer_id: int | None
 ) -> dict[int, StatusView]:
-    """Views of the given statuses (deleted ones are left out); boosts carry their original."""
-    statuses = await get_statuses(conn, ids)
-    originals = [s.reblog_of_id for s in statuses.values() if s.reblog_of_id]
-    missing = [i for i in originals if i not in statuses]
+    """Views of the given statuses (deleted ones are left out); boosts carry their original.
+    Three or four queries whatever the page size: statuses with their extras, the boosted
+    originals (when there are boosts), their authors, and the viewer's own marks."""
+    loaded = await _load(conn, list(set(ids)))
+    missing = [
+        item.status.reblog_of_id
+        for item in loaded.values()
+        if item.status.reblog_of_id and item.status.reblog_of_id not in loaded
+    ]
     if missing:
-        statuses.update(await get_statuses(conn, missing))
-    statuses = {i: s for i, s in statuses.items() if s.deleted_at is None}
+        loaded.update(await _load(conn, missing))
+    statuses = {status_id: item.status for status_id, item in loaded.items()}
     all_ids = list(statuses)
     accounts = await load_accounts(conn, {s.account_id for s in statuses.values()})
-
-    media: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in await conn.fetch(
-        f"SELECT {MEDIA_COLUMNS} FROM media_attachments WHERE status_id = ANY($1::bigint[])"
-        " ORDER BY id",
-        all_ids,
-    ):
-        media[row["status_id"]].append(dict(row))
-    mentions: dict[int, list[MentionRef]] = defaultdict(list)
-    for row in await conn.fetch(
-        """SELECT m.status_id, a.id, a.username, a.domain, a.url FROM mentions m
-           JOIN accounts a ON a.id = m.account_id
-           WHERE m.status_id = ANY($1::bigint[]) AND NOT m.silent ORDER BY a.username""",
-        all_ids,
-    ):
-        mentions[row["status_id"]].append(
-            MentionRef(row["id"], row["username"], row["domain"], row["url"])
-        )
-    tags: dict[int, list[str]] = defaultdict(list)
-    for row in await conn.fetch(
-        """SELECT st.status_id, t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id
-           WHERE st.status_id = ANY($1::bigint[]) ORDER BY t.name""",
-        all_ids,
-    ):
-        tags[row["status_id"]].append(row["name"])
-    app_ids = [s.application_id for s in statuses.values() if s.application_id]
-    apps = {
-        row["id"]: {"name": row["name"], "website": row["website"]}
-        for row in await conn.fetch(
-            "SELECT id, name, website FROM oauth_applications WHERE id = ANY($1::bigint[])",
-            app_ids,
-        )
-    }
     marks: dict[str, set[int]] = defaultdict(set)
     if viewer_id is not None:
         threads = [s.thread_id for s in statuses.values() if s.thread_id]
@@ -123,10 +141,10 @@ async def load_status_views(
         return StatusView(
             status=status,
             account=author,
-            media=media.get(status.id, []),
-            mentions=mentions.get(status.id, []),
-            tags=tags.get(status.id, []),
-            application=apps.get(status.application_id) if status.application_id else None,
+            media=loaded[status.id].media,
+            mentions=loaded[status.id].mentions,
+            tags=loaded[status.id].tags,
+            application=loaded[status.id].application,
             favourited=status.id in marks["favourited"],
             reblogged=status.id in marks["reblogged"],
             bookmarked=status.id in marks["bookmarked"],
