@@ -6,7 +6,8 @@ else an embedded one in a temporary directory), creates a member with the comman
 drives bounded concurrent load against
 
     GET /.well-known/webfinger?resource=acct:NAME@DOMAIN
-    GET /users/NAME   (Accept: application/activity+json)
+    GET /users/NAME   (Accept: application/activity+json; unsigned, so the public key
+                       document: the full actor needs an allowed node's signature)
 
 and prints requests/s, p50/p99 latency and errors for each, plus the node's idle resident memory
 after warm-up. Uses `wrk` when /usr/bin/wrk exists, else an asyncio + aiohttp client.
@@ -48,7 +49,7 @@ def measure(node: NodeProcess, args: argparse.Namespace, use_wrk: bool) -> None:
             f"/.well-known/webfinger?resource=acct:{args.name}@{node.domain}",
             {"Accept": "application/jrd+json"},
         ),
-        Target("actor", f"/users/{args.name}", {"Accept": ACTIVITY_JSON}),
+        Target("actor key", f"/users/{args.name}", {"Accept": ACTIVITY_JSON}),
     ]
     asyncio.run(warm_up(node.url, targets, args.warmup))
     idle_kib = resident_kib(node.process.pid)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from actors.remote import RemoteActorError, RemoteLookup, resolve_handle
 from actors.site import Site
 from content import linkify
 from content.statuses import STATUS_COLUMNS, Status, adjust_counter, get_status, status_from_row
@@ -85,6 +86,31 @@ async def _resolve_handles(
     return found
 
 
+async def resolve_remote_mentions(
+    conn: asyncpg.Connection, site: Site, text: str, remote: RemoteLookup
+) -> None:
+    """Resolve (WebFinger, then the actor) the remote accounts `text` mentions that this node
+    does not know yet, so the mention links to them and reaches them. A handle that cannot be
+    resolved, or whose domain the node does not federate with, stays text, as on Mastodon.
+    Network I/O: call it outside any transaction."""
+    handles, _ = linkify.extract(text.strip())
+    local_domain = site.domain.lower()
+    remote_handles = [h for h in handles if h.partition("@")[2] not in ("", local_domain)]
+    if not remote_handles:
+        return
+    known = await _resolve_handles(conn, site, remote_handles)
+    for handle in remote_handles:
+        if handle in known:
+            continue
+        username, _, domain = handle.partition("@")
+        try:
+            await resolve_handle(
+                conn, remote.client, username, domain, federation_mode=remote.federation_mode
+            )
+        except RemoteActorError:
+            continue
+
+
 def _check_shape(draft: Draft) -> None:
     text = draft.text.strip()
     if draft.visibility not in VISIBILITIES:
@@ -133,8 +159,15 @@ async def _check_media(conn: asyncpg.Connection, author_id: int, draft: Draft) -
 
 
 async def check_draft(
-    conn: asyncpg.Connection, site: Site, author_id: int, draft: Draft
+    conn: asyncpg.Connection,
+    site: Site,
+    author_id: int,
+    draft: Draft,
+    *,
+    remote: RemoteLookup | None = None,
 ) -> Checked:
+    """Validate the draft and resolve what it names. With `remote`, unknown remote mentions
+    are fetched first (network I/O: call it before the posting transaction)."""
     _check_shape(draft)
     reply_to = await _check_reply(conn, author_id, draft)
     await _check_media(conn, author_id, draft)
@@ -144,6 +177,8 @@ async def check_draft(
         visibility = narrower(visibility, "local")
 
     text = draft.text.strip()
+    if remote is not None:
+        await resolve_remote_mentions(conn, site, text, remote)
     handles, tags = linkify.extract(text)
     resolved = await _resolve_handles(conn, site, handles)
     content = linkify.render(

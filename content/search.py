@@ -6,8 +6,8 @@
 - hashtags by name prefix.
 
 With `resolve`, a URL or a `user@domain` handle is looked up as one thing: known statuses and
-accounts are found here; unknown remote ones will be fetched by federation (`resolve_remote`,
-a seam that finds nothing yet)."""
+accounts are found here; an unknown remote account is fetched (`resolve_remote`: WebFinger for
+a handle, the actor document for a URL) when a federation client is given."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from actors.profiles import AccountView, load_accounts
+from actors.remote import RemoteActorError, RemoteLookup, resolve_actor, resolve_handle
 from actors.site import Site
 from content.status_views import StatusView, load_status_views
 from content.visibility import visible_sql
@@ -191,10 +192,43 @@ async def get_tag(conn: asyncpg.Connection, name: str) -> Tag | None:
 # --- resolving one thing ------------------------------------------------------------------
 
 
-async def resolve_remote(conn: asyncpg.Connection, viewer_id: int, text: str) -> SearchResults:
-    """Fetch an unknown remote account (`user@domain`, by WebFinger) or object (by URL) and
-    return it. The seam for federation: until it lands, nothing is found."""
-    return SearchResults()
+async def resolve_remote(
+    conn: asyncpg.Connection, site: Site, viewer_id: int, text: str, remote: RemoteLookup | None
+) -> SearchResults:
+    """Fetch an unknown remote account (`user@domain` by WebFinger, or an actor URL) and
+    return it; nothing when there is no client, the domain is ours or not a partner, or the
+    fetch fails. Suspended accounts and those blocking the viewer stay hidden."""
+    if remote is None:
+        return SearchResults()
+    text = text.strip()
+    try:
+        if _URL.match(text):
+            if site.is_local_url(text):
+                return SearchResults()
+            account = await resolve_actor(
+                conn, remote.client, text, federation_mode=remote.federation_mode
+            )
+        else:
+            username, at, domain = text.lstrip("@").rpartition("@")
+            if not at or not username or domain.lower() == site.domain.lower():
+                return SearchResults()
+            account = await resolve_handle(
+                conn, remote.client, username, domain, federation_mode=remote.federation_mode
+            )
+    except RemoteActorError:
+        return SearchResults()
+    hidden = await conn.fetchval(
+        """SELECT a.suspended_at IS NOT NULL OR a.actor_type = 'Application'
+                  OR EXISTS (SELECT 1 FROM blocks b
+                             WHERE b.account_id = a.id AND b.target_account_id = $2)
+           FROM accounts a WHERE a.id = $1""",
+        account.id,
+        viewer_id,
+    )
+    if hidden:
+        return SearchResults()
+    view = await load_accounts(conn, [account.id])
+    return SearchResults(accounts=list(view.values()))
 
 
 async def _known_url(
@@ -251,11 +285,17 @@ def _wants(query: SearchQuery, kind: str) -> bool:
 
 
 async def search(
-    conn: asyncpg.Connection, site: Site, viewer_id: int, query: SearchQuery
+    conn: asyncpg.Connection,
+    site: Site,
+    viewer_id: int,
+    query: SearchQuery,
+    *,
+    remote: RemoteLookup | None = None,
 ) -> SearchResults:
     """What `GET /api/v2/search` finds for the viewer. Like Mastodon: a query starting with `#`
     or holding an `@` without spaces is not a full-text query; one holding an `@` is not a
-    hashtag; `offset` applies only when one kind is asked for."""
+    hashtag; `offset` applies only when one kind is asked for. With `remote`, `resolve`
+    fetches unknown remote accounts."""
     text = query.text.strip()
     results = SearchResults()
     if not text or query.limit <= 0 or (query.kind is not None and query.kind not in KINDS):
@@ -267,8 +307,8 @@ async def search(
     if query.resolve and _URL.match(text):
         if offset == 0:
             account_ids, status_ids = await _known_url(conn, site, viewer_id, text)
-            if not account_ids and not status_ids:
-                results = await resolve_remote(conn, viewer_id, text)
+            if not account_ids and not status_ids and _wants(query, "accounts"):
+                results = await resolve_remote(conn, site, viewer_id, text, remote)
             # As in Mastodon, a URL names one thing; asking for another kind finds nothing.
             account_ids = account_ids if _wants(query, "accounts") else []
             status_ids = status_ids if _wants(query, "statuses") else []
@@ -288,7 +328,8 @@ async def search(
             )
             handle = text.lstrip("@")
             if not account_ids and query.resolve and "@" in handle and single_token:
-                results.accounts = (await resolve_remote(conn, viewer_id, handle)).accounts
+                found = await resolve_remote(conn, site, viewer_id, handle, remote)
+                results.accounts = found.accounts
         if _wants(query, "statuses") and not (
             (text.startswith("#") or "@" in text) and single_token
         ):

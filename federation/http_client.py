@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,7 +40,9 @@ _CHUNK = 65536
 @dataclass(frozen=True, slots=True)
 class ClientConfig:
     """`resolve`: domain (or `domain:port`) → (ip, port), trusted. `insecure_http` allows
-    `http://` URLs (development, loopback nodes in tests); otherwise only https."""
+    `http://` URLs (development, loopback nodes in tests); otherwise only https. Servers'
+    certificates are checked against the system CA store plus `ca_bundle` (a PEM file) when
+    given: a private CA between partner nodes, or a test CA."""
 
     resolve: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     allow_private_addresses: bool = False
@@ -47,6 +50,7 @@ class ClientConfig:
     timeout: float = 20.0
     max_bytes: int = 1_048_576
     insecure_http: bool = False
+    ca_bundle: str | None = None
 
 
 class FetchError(Exception):
@@ -83,6 +87,10 @@ class FetchTimeoutError(FetchError):
 
 class FetchUnreachableError(FetchError):
     """DNS, TCP or TLS failed: the host could not be reached."""
+
+
+class FetchCertificateError(FetchUnreachableError):
+    """The server's TLS certificate is not trusted or does not name the host asked for."""
 
 
 class FetchHttpError(FetchError):
@@ -161,15 +169,31 @@ def address_check(config: ClientConfig) -> aiohttp.ClientMiddlewareType:
     return _SchemeAndAddressCheck(guard, config.insecure_http)
 
 
+def tls_context(ca_bundle: str | None = None) -> ssl.SSLContext:
+    """A verifying client context (TLS 1.2 or later, host names checked) trusting the system
+    CA store and, when given, the CAs in the PEM file `ca_bundle` as well.
+
+    Raises OSError (FileNotFoundError, ssl.SSLError) when the bundle cannot be read."""
+    # `create_default_context(cafile=...)` would trust that file *instead of* the system store.
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+    if ca_bundle:
+        context.load_verify_locations(cafile=ca_bundle)
+    return context
+
+
 def create_session(
     config: ClientConfig, signer: RequestSigner | None = None
 ) -> aiohttp.ClientSession:
-    """A session for federation: the resolve map and the address guard in its connector, the
-    address check and (when given) the signer as its middlewares. Call inside the event loop;
-    close it when done."""
+    """A session for federation: the resolve map, the address guard and the TLS trust of
+    `config` in its connector, the address check and (when given) the signer as its
+    middlewares. Call inside the event loop; close it when done."""
     guard = AddressGuard(config.resolve, allow_private_addresses=config.allow_private_addresses)
     check = address_check(config)
-    connector = aiohttp.TCPConnector(resolver=guard.resolver(), socket_factory=guard.socket_factory)
+    connector = aiohttp.TCPConnector(
+        resolver=guard.resolver(),
+        socket_factory=guard.socket_factory,
+        ssl=tls_context(config.ca_bundle),
+    )
     return aiohttp.ClientSession(
         connector=connector,
         headers={hdrs.USER_AGENT: config.user_agent},
@@ -183,6 +207,10 @@ def create_session(
 def _refusal(url: str, error: aiohttp.ClientConnectorError) -> FetchError:
     if isinstance(error.os_error, AddressRefusedError):
         return FetchRefusedError(url, str(error.os_error))
+    if isinstance(error, aiohttp.ClientConnectorCertificateError):
+        return FetchCertificateError(
+            url, f"certificate of {URL(url).host} refused: {error.certificate_error}"
+        )
     return FetchUnreachableError(url, f"cannot reach {URL(url).host}: {error.os_error}")
 
 
@@ -253,7 +281,8 @@ class FederationClient:
         object of at most `max_bytes`, all within `timeout` seconds.
 
         Raises FetchRefusedError, FetchNotFoundError, FetchGoneError, FetchBadContentError,
-        FetchTooLargeError, FetchTimeoutError, FetchUnreachableError or FetchHttpError."""
+        FetchTooLargeError, FetchTimeoutError, FetchUnreachableError (FetchCertificateError
+        when the TLS certificate is refused) or FetchHttpError."""
         try:
             async with asyncio.timeout(self.config.timeout):
                 return await self._fetch(url, signer)

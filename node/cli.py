@@ -19,14 +19,22 @@ from actors.accounts import (
     list_members,
 )
 from actors.credentials import check_scopes, do_create_token
+from actors.partners import (
+    PartnerError,
+    do_allow_domain,
+    do_block_domain,
+    do_remove_domain,
+    list_domain_policies,
+)
 from actors.passwords import WeakPassword, generate_password
 from db.embedded import EmbeddedDatabaseError
 from db.migrate import migrate
 from db.pool import connection
+from federation.domain_policy import SEVERITIES
 from node import logs
 from node.database import database_url
 from node.serve import serve
-from node.settings import Settings, SettingsError, load
+from node.settings import FEDERATION_MODES, Settings, SettingsError, load
 
 
 class CommandError(Exception):
@@ -40,10 +48,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--domain", help="the node's public domain, e.g. social.example.com")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rukun", description="Run and manage a Rukun node.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def _add_serve(commands: Any) -> None:
     run = commands.add_parser("serve", help="run the node (web server and workers)")
     _add_common(run)
     run.add_argument("--host", help="address to listen on (default 127.0.0.1)")
@@ -68,6 +73,30 @@ def build_parser() -> argparse.ArgumentParser:
         const=True,
         help="allow fetching from private and loopback addresses",
     )
+    run.add_argument(
+        "--federation-mode",
+        choices=FEDERATION_MODES,
+        help="allowlist (default: partners only) or open (everyone not blocked)",
+    )
+    run.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate chain")
+    run.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
+    run.add_argument(
+        "--trusted-proxies",
+        metavar="NETS",
+        help="addresses/networks whose X-Forwarded-* headers are believed, comma-separated",
+    )
+    run.add_argument(
+        "--ca-bundle",
+        metavar="PEM",
+        help="more CAs to trust for outgoing https (with the system's)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rukun", description="Run and manage a Rukun node.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    _add_serve(commands)
 
     mig = commands.add_parser("migrate", help="apply database migrations")
     _add_common(mig)
@@ -94,6 +123,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(create)
     create.add_argument("name")
     create.add_argument("--scopes", default="read write follow")
+
+    federation = commands.add_parser("federation", help="choose the domains this node talks to")
+    policy_commands = federation.add_subparsers(
+        dest="federation_command", required=True, metavar="ACTION"
+    )
+    allow = policy_commands.add_parser("allow", help="make a domain a partner")
+    _add_common(allow)
+    allow.add_argument("target_domain", metavar="DOMAIN")
+    allow.add_argument("--reason", default="")
+    block = policy_commands.add_parser("block", help="block a domain and its subdomains")
+    _add_common(block)
+    block.add_argument("target_domain", metavar="DOMAIN")
+    block.add_argument("--reason", default="")
+    block.add_argument(
+        "--severity",
+        choices=SEVERITIES,
+        default="suspend",
+        help="suspend (default: no federation) or silence (federate, flagged for moderation)",
+    )
+    remove = policy_commands.add_parser("remove", help="forget the rule for a domain")
+    _add_common(remove)
+    remove.add_argument("target_domain", metavar="DOMAIN")
+    policy_list = policy_commands.add_parser("list", help="list allowed and blocked domains")
+    _add_common(policy_list)
     return parser
 
 
@@ -107,6 +160,11 @@ _SETTING_FLAGS = (
     "resolve",
     "insecure_http",
     "allow_private_addresses",
+    "federation_mode",
+    "tls_cert",
+    "tls_key",
+    "trusted_proxies",
+    "ca_bundle",
 )
 
 
@@ -188,11 +246,44 @@ async def cmd_token(settings: Settings, args: argparse.Namespace, out: TextIO) -
     await _with_database(settings, create)
 
 
+async def cmd_federation(settings: Settings, args: argparse.Namespace, out: TextIO) -> None:
+    action = args.federation_command
+
+    async def run(conn: asyncpg.Connection) -> None:
+        if action == "allow":
+            rule = await do_allow_domain(conn, args.target_domain, reason=args.reason)
+            out.write(f"allowed {rule.domain}\n")
+        elif action == "block":
+            rule = await do_block_domain(
+                conn, args.target_domain, reason=args.reason, severity=args.severity
+            )
+            out.write(f"blocked {rule.domain} ({rule.severity})\n")
+        elif action == "remove":
+            if not await do_remove_domain(conn, args.target_domain):
+                raise CommandError(f"no rule for {args.target_domain!r}")
+            out.write(f"removed {args.target_domain.strip().lower()}\n")
+        else:
+            out.write(f"federation mode: {settings.federation_mode}\n")
+            out.write(f"{'DOMAIN':<40} {'POLICY':<7} {'SEVERITY':<9} REASON\n")
+            for rule in await list_domain_policies(conn):
+                severity = rule.severity if rule.policy == "block" else "-"
+                line = f"{rule.domain:<40} {rule.policy:<7} {severity:<9} {rule.reason or '-'}"
+                out.write(line.rstrip() + "\n")
+
+    await _with_database(settings, run)
+
+
 async def cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> None:
     await serve(settings, out)
 
 
-COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "user": cmd_user, "token": cmd_token}
+COMMANDS = {
+    "serve": cmd_serve,
+    "migrate": cmd_migrate,
+    "user": cmd_user,
+    "token": cmd_token,
+    "federation": cmd_federation,
+}
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
@@ -206,6 +297,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     except (
         SettingsError,
         MemberError,
+        PartnerError,
         WeakPassword,
         CommandError,
         EmbeddedDatabaseError,

@@ -21,6 +21,7 @@ from federation.http_client import ClientConfig, FederationClient
 from node.database import database_url
 from node.jobs import job_handlers
 from node.settings import Settings
+from node.tls import served_certificate
 from web.app import create_app
 from web.config import WebConfig
 
@@ -35,10 +36,13 @@ def web_config(settings: Settings) -> WebConfig:
             allow_private_addresses=settings.allow_private_addresses,
             insecure_http=bool(settings.insecure_http),
             user_agent=f"Rukun/0.1.0 (+{settings.base_url})",
+            ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
         ),
         media_root=settings.data_dir / "media",
         max_body_bytes=settings.max_body_bytes,
         password_grant=settings.password_grant,
+        federation_mode=settings.federation_mode,
+        trusted_proxies=settings.trusted_proxies,
     )
 
 
@@ -60,6 +64,7 @@ async def prepare(url: str, settings: Settings, out: TextIO) -> None:
 
 
 async def serve(settings: Settings, out: TextIO = sys.stdout) -> None:
+    certificate = served_certificate(settings)  # a bad certificate fails before the database
     url = database_url(settings)
     await prepare(url, settings, out)
     pool = await create_pool(url, max_size=max(10, settings.workers + 6))
@@ -70,14 +75,18 @@ async def serve(settings: Settings, out: TextIO = sys.stdout) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    if certificate is not None:
+        loop.add_signal_handler(signal.SIGHUP, certificate.reload)
     config = web_config(settings)
     try:
         if settings.role in ("all", "web"):
             runner = web.AppRunner(create_app(config, pool), access_log=log)
             await runner.setup()
-            await web.TCPSite(runner, settings.host, settings.port).start()
+            tls = certificate.context if certificate else None
+            await web.TCPSite(runner, settings.host, settings.port, ssl_context=tls).start()
+            scheme = "https" if tls else "http"
             out.write(
-                f"Rukun {settings.domain} listening on http://{settings.host}:{settings.port}\n"
+                f"Rukun {settings.domain} listening on {scheme}://{settings.host}:{settings.port}\n"
             )
             out.flush()
         if settings.role in ("all", "worker"):

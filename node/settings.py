@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 ROLES = ("all", "web", "worker")
+FEDERATION_MODES = ("allowlist", "open")
 _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"(?=[^:]{{1,253}}(:|$)){_LABEL}(\.{_LABEL})*(:(?P<port>\d{{1,5}}))?")
 
@@ -39,6 +40,15 @@ class Settings:
     log_level: str = "INFO"
     admin_username: str = "admin"
     password_grant: bool = True
+    # `allowlist`: federate only with domains an admin allowed; `open`: everyone not blocked.
+    federation_mode: str = "allowlist"
+    # HTTPS: serve TLS directly (certificate chain and key, PEM), or sit behind a proxy that
+    # terminates it and whose X-Forwarded-* headers are believed only from these networks.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # Extra CAs (PEM) trusted for outgoing requests, besides the system store.
+    ca_bundle: Path | None = None
 
     @property
     def scheme(self) -> str:
@@ -85,6 +95,13 @@ def _parse_float(name: str, value: Any) -> float:
     return number
 
 
+def _parse_federation_mode(value: Any) -> str:
+    mode = str(value).strip().lower()
+    if mode not in FEDERATION_MODES:
+        raise SettingsError(f"federation_mode: expected allowlist or open, got {value!r}")
+    return mode
+
+
 def parse_resolve(value: Any) -> dict[str, tuple[str, int]]:
     """`a.test=127.0.0.1:8081,b.test=127.0.0.1:8082` (or a TOML table) → {domain: (ip, port)}."""
     if isinstance(value, Mapping):
@@ -113,6 +130,29 @@ def parse_resolve(value: Any) -> dict[str, tuple[str, int]]:
     return resolved
 
 
+def parse_trusted_proxies(value: Any) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """`127.0.0.1, 10.0.0.0/8, ::1` (or a TOML list) → networks; an address is a /32 or /128."""
+    if isinstance(value, str):
+        items = [part.strip() for part in value.split(",") if part.strip()]
+    elif isinstance(value, list | tuple):
+        items = [str(part).strip() for part in value]
+    else:
+        raise SettingsError(f"trusted_proxies: expected addresses or networks, got {value!r}")
+    networks = []
+    for item in items:
+        try:
+            networks.append(ipaddress.ip_network(item))
+        except ValueError as error:
+            raise SettingsError(f"trusted_proxies: {error}") from None
+    return tuple(networks)
+
+
+def _parse_path(value: Any) -> Path | None:
+    """A file path; an empty value means none (so `RUKUN_TLS_CERT=` unsets a file's)."""
+    text = str(value).strip()
+    return Path(text).expanduser() if text else None
+
+
 _PARSERS = {
     "domain": lambda v: str(v).strip().lower(),
     "host": lambda v: str(v).strip(),
@@ -129,6 +169,11 @@ _PARSERS = {
     "log_level": lambda v: str(v).strip().upper(),
     "admin_username": lambda v: str(v).strip(),
     "password_grant": lambda v: _parse_bool("password_grant", v),
+    "federation_mode": _parse_federation_mode,
+    "tls_cert": _parse_path,
+    "tls_key": _parse_path,
+    "trusted_proxies": parse_trusted_proxies,
+    "ca_bundle": _parse_path,
 }
 NAMES = tuple(f.name for f in fields(Settings))
 
@@ -198,6 +243,17 @@ def _is_loopback_domain(domain: str) -> bool:
         return False
 
 
+def _validate_tls(settings: Settings, insecure: bool) -> None:
+    if (settings.tls_cert is None) != (settings.tls_key is None):
+        raise SettingsError("tls_cert and tls_key: give both (certificate chain and key) or none")
+    if settings.tls_cert is not None and insecure:
+        raise SettingsError("insecure_http: cannot be true when serving TLS (tls_cert is set)")
+    for name in ("tls_cert", "tls_key", "ca_bundle"):
+        path = getattr(settings, name)
+        if path is not None and not path.is_file():
+            raise SettingsError(f"{name}: no file at {path}")
+
+
 def validate(settings: Settings) -> Settings:
     if settings.role not in ROLES:
         raise SettingsError(f"role: expected one of {', '.join(ROLES)}, got {settings.role!r}")
@@ -214,7 +270,8 @@ def validate(settings: Settings) -> Settings:
     insecure = settings.insecure_http
     if insecure is None:
         # Plain HTTP is for development on this machine only; any real domain gets https ids.
-        insecure = _is_loopback_domain(domain)
+        insecure = _is_loopback_domain(domain) and settings.tls_cert is None
+    _validate_tls(settings, insecure)
     if settings.database_url and not settings.database_url.startswith(
         ("postgres://", "postgresql://")
     ):

@@ -142,6 +142,8 @@ def actor_document(
         "followers": site.followers_url(name),
         "inbox": site.inbox_url(name),
         "outbox": site.outbox_url(name),
+        # Pinned statuses (Mastodon's `featured`), served to allowed nodes like the rest.
+        "featured": f"{site.actor_url(name)}/featured",
         "preferredUsername": name,
         "name": account.display_name,
         "summary": plain_text_to_html(account.note),

@@ -5,7 +5,10 @@ FavouriteService, UnfavouriteService, StatusPin, UpdateStatusService, RemoveStat
 boosts and favourites act on a boost's original, as Mastodon's models do.
 
 Callers have already checked that the member may see the status (`content.status_lookup`);
-these commands check what seeing is not enough for (`content.interaction_policy`)."""
+these commands check what seeing is not enough for (`content.interaction_policy`).
+
+What other servers must hear of (Announce, Like, their Undo, Update, Delete) is queued for
+delivery in the same transaction (`outbox.status_activities`)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import asyncpg
 from actors.profiles import adjust_stats
 from actors.site import Site
 from content.edits import Edit, check_edit, store_edit
+from content.favourite_ids import favourite_id
 from content.favourites import add_favourite, remove_favourite
 from content.feeds import fan_out, remove_from_feeds
 from content.interaction_policy import may_favourite, may_reblog, reblog_visibility
@@ -23,18 +27,33 @@ from content.reblogs import find_reblog, insert_reblog, reblogger_ids
 from content.status_lookup import original_of
 from content.status_removal import discard_status
 from content.statuses import Status, adjust_counter, get_status
+from outbox.status_activities import (
+    federate_boost,
+    federate_like,
+    federate_own_status,
+    federate_pin,
+)
 
 
 class ActionNotAllowed(PermissionError):
     """The member sees the status but may not do this to it (Mastodon: 403)."""
 
 
-async def federate(conn: asyncpg.Connection, activity: str, actor_id: int, status: Status) -> None:
-    """The federation seam: queue `activity` (`Announce`, `Undo Announce`, `Like`, `Undo Like`,
-    `Add`, `Remove`, `Update`, `Delete`) by `actor_id` about `status` for delivery to the remote
-    inboxes that should hear of it, as jobs written in the caller's transaction. Internal
-    (`local`) statuses never leave the node. Nothing is delivered yet: outbound federation is
-    the next step, and local readers need nothing more."""
+async def federate(
+    conn: asyncpg.Connection, site: Site, activity: str, actor_id: int, status: Status
+) -> None:
+    """Queue `activity` (`Announce`, `Undo Announce`, `Add`, `Remove`, `Update`, `Delete`;
+    `Like` and `Undo Like` go through `federate_like`, which needs the favourite's id) by
+    `actor_id` about `status` for the remote inboxes that should hear of it, in the caller's
+    transaction. Internal (`local`) statuses never leave the node."""
+    if activity in ("Announce", "Undo Announce"):
+        await federate_boost(conn, site, activity, status)
+    elif activity in ("Add", "Remove"):
+        await federate_pin(conn, site, activity, status)
+    elif activity in ("Update", "Delete"):
+        await federate_own_status(conn, site, activity, status)
+    else:
+        raise ValueError(f"unknown status activity {activity!r}")
 
 
 async def _original(conn: asyncpg.Connection, status: Status) -> Status:
@@ -46,6 +65,7 @@ async def _original(conn: asyncpg.Connection, status: Status) -> Status:
 
 async def do_reblog(
     conn: asyncpg.Connection,
+    site: Site,
     account_id: int,
     status: Status,
     *,
@@ -74,7 +94,7 @@ async def do_reblog(
         await fan_out(conn, boost, [])
         # The notification points at the original, which is what Mastodon shows with it.
         await notify(conn, original.account_id, account_id, "reblog", original.id)
-        await federate(conn, "Announce", account_id, boost)
+        await federate(conn, site, "Announce", account_id, boost)
     return boost
 
 
@@ -90,18 +110,22 @@ async def _discard_boost(conn: asyncpg.Connection, boost: Status) -> bool:
     return True
 
 
-async def do_unreblog(conn: asyncpg.Connection, account_id: int, status: Status) -> Status:
+async def do_unreblog(
+    conn: asyncpg.Connection, site: Site, account_id: int, status: Status
+) -> Status:
     """Undo the member's boost of the status (or of a boost's original); returns the original.
     Not boosting it is no error."""
     original = await _original(conn, status)
     async with conn.transaction():
         boost = await find_reblog(conn, account_id, original.id)
         if boost is not None and await _discard_boost(conn, boost):
-            await federate(conn, "Undo Announce", account_id, boost)
+            await federate(conn, site, "Undo Announce", account_id, boost)
     return original
 
 
-async def do_favourite(conn: asyncpg.Connection, account_id: int, status: Status) -> Status:
+async def do_favourite(
+    conn: asyncpg.Connection, site: Site, account_id: int, status: Status
+) -> Status:
     """Favourite the status (a boost's original); a repeat changes nothing. Returns what was
     favourited. Raises ActionNotAllowed when the member blocks its author."""
     original = await _original(conn, status)
@@ -111,35 +135,41 @@ async def do_favourite(conn: asyncpg.Connection, account_id: int, status: Status
         if await add_favourite(conn, account_id, original.id):
             await adjust_counter(conn, original.id, "favourites_count", 1)
             await notify(conn, original.account_id, account_id, "favourite", original.id)
-            await federate(conn, "Like", account_id, original)
+            like = await favourite_id(conn, account_id, original.id)
+            assert like is not None
+            await federate_like(conn, site, "Like", account_id, original, favourite_id=like)
     return original
 
 
-async def do_unfavourite(conn: asyncpg.Connection, account_id: int, status: Status) -> Status:
+async def do_unfavourite(
+    conn: asyncpg.Connection, site: Site, account_id: int, status: Status
+) -> Status:
     original = await _original(conn, status)
     async with conn.transaction():
-        if await remove_favourite(conn, account_id, original.id):
+        # Read first: the Undo names the Like by the favourite's id.
+        like = await favourite_id(conn, account_id, original.id)
+        if like is not None and await remove_favourite(conn, account_id, original.id):
             await adjust_counter(conn, original.id, "favourites_count", -1)
             await withdraw(conn, account_id, "favourite", original.id, original.account_id)
-            await federate(conn, "Undo Like", account_id, original)
+            await federate_like(conn, site, "Undo Like", account_id, original, favourite_id=like)
     return original
 
 
-async def do_pin(conn: asyncpg.Connection, account_id: int, status: Status) -> None:
+async def do_pin(conn: asyncpg.Connection, site: Site, account_id: int, status: Status) -> None:
     """Feature one's own status on one's profile; raises content.pins.PinError (a 422)."""
     async with conn.transaction():
         if await add_pin(conn, account_id, status):
-            await federate(conn, "Add", account_id, status)
+            await federate(conn, site, "Add", account_id, status)
 
 
-async def do_unpin(conn: asyncpg.Connection, account_id: int, status: Status) -> None:
+async def do_unpin(conn: asyncpg.Connection, site: Site, account_id: int, status: Status) -> None:
     async with conn.transaction():
         if await remove_pin(conn, account_id, status.id):
-            await federate(conn, "Remove", account_id, status)
+            await federate(conn, site, "Remove", account_id, status)
 
 
 async def do_delete_status(
-    conn: asyncpg.Connection, status: Status, *, delete_media: bool = False
+    conn: asyncpg.Connection, site: Site, status: Status, *, delete_media: bool = False
 ) -> bool:
     """Delete the status (by its author, as callers ensure) and every boost of it; False when it
     was already gone. Unless `delete_media`, its attachments are released for a redraft."""
@@ -155,7 +185,7 @@ async def do_delete_status(
         if status.reblog_of_id is not None:
             await adjust_counter(conn, status.reblog_of_id, "reblogs_count", -1)
             await withdraw(conn, status.account_id, "reblog", status.reblog_of_id)
-        await federate(conn, "Delete", status.account_id, status)
+        await federate(conn, site, "Delete", status.account_id, status)
     return True
 
 
@@ -181,5 +211,5 @@ async def do_edit_status(
         await withdraw(conn, edited.account_id, "update", edited.id)
         for account_id in await reblogger_ids(conn, edited.id):
             await notify(conn, account_id, edited.account_id, "update", edited.id)
-        await federate(conn, "Update", edited.account_id, edited)
+        await federate(conn, site, "Update", edited.account_id, edited)
     return edited

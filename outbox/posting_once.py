@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncpg
 
+from actors.remote import RemoteLookup
 from actors.site import Site
-from content.compose import Draft
+from content.compose import Draft, resolve_remote_mentions
 from content.idempotency import claim_key, posted_with_key, record_key
 from content.statuses import Status, get_status
 from outbox.posting import do_post
@@ -22,9 +23,13 @@ async def do_post_once(
     *,
     user_id: int,
     key: str,
+    remote: RemoteLookup | None = None,
 ) -> Status:
     """Post the draft unless the key already stands for a live status; returns that status.
-    Raises content.compose.ComposeError as do_post does (and then the key stays free)."""
+    Raises content.compose.ComposeError as do_post does (and then the key stays free).
+    Unknown remote mentions are resolved (with `remote`) before the key is claimed."""
+    if remote is not None:
+        await resolve_remote_mentions(conn, site, draft.text, remote)
     for _ in range(2):
         earlier = await posted_with_key(conn, user_id, key)
         if earlier is not None:

@@ -1,6 +1,7 @@
 """A member updates their profile: check, store any new avatar or header, then in one
 transaction write the profile and, when the account stops being locked, accept the follow
-requests waiting for it (as Mastodon's UpdateAccountService does)."""
+requests waiting for it (as Mastodon's UpdateAccountService does), and queue `Update(Person)`
+for the remote followers' servers."""
 
 from __future__ import annotations
 
@@ -9,19 +10,38 @@ from pathlib import Path
 
 import asyncpg
 
-from actors.accounts import Member
+from actors.accounts import Member, get_local_account
+from actors.directory import get_account_link
 from actors.profile_edits import ProfileEdit, apply_profile_edit, check_profile_edit
+from actors.remote import remote_followers_inboxes
+from actors.site import Site
 from content.media import remove_profile_image, save_profile_image
+from outbox.actor_document import actor_document
+from outbox.as2 import activities
+from outbox.delivery import queue_deliveries
 from outbox.relationships import authorize_all_follow_requests
 
 
-async def _federate_profile(conn: asyncpg.Connection, member: Member) -> None:
-    """The federation seam: queue `Update(Person)` to the followers' remote inboxes in this
-    same transaction. Nothing is delivered yet; outbound federation is the next step."""
+async def _federate_profile(conn: asyncpg.Connection, site: Site, member: Member) -> None:
+    """Queue `Update(Person)`, carrying the actor document as it now stands, to the remote
+    followers' inboxes in the caller's transaction."""
+    inboxes = await remote_followers_inboxes(conn, member.account.id)
+    if not inboxes:
+        return
+    account = await get_local_account(conn, member.username)
+    if account is None:
+        return
+    manager = None
+    if account.manager_id is not None:
+        manager = await get_account_link(conn, account.manager_id)
+    document = actor_document(account, site, manager=manager)
+    activity = activities.update_actor(document, account.updated_at)
+    await queue_deliveries(conn, account.id, activity, inboxes)
 
 
 async def do_update_credentials(
     conn: asyncpg.Connection,
+    site: Site,
     media_root: Path,
     member: Member,
     edit: ProfileEdit,
@@ -42,8 +62,8 @@ async def do_update_credentials(
             edit = dataclasses.replace(edit, header_url=saved[-1])
         async with conn.transaction():
             if await apply_profile_edit(conn, member.user_id, edit):
-                await authorize_all_follow_requests(conn, member.account)
-            await _federate_profile(conn, member)
+                await authorize_all_follow_requests(conn, site, member.account)
+            await _federate_profile(conn, site, member)
     except BaseException:
         for path in saved:
             await remove_profile_image(media_root, path)

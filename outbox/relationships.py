@@ -3,7 +3,11 @@
 Each command is one transaction that writes the relationship, the counters, the
 notifications and the home-feed changes together (Mastodon's FollowService, UnfollowService,
 AuthorizeFollowService, RejectFollowService, BlockService, RemoveFromFollowersService,
-MuteService). Mutes never federate; they live here because they change feeds."""
+MuteService). Mutes never federate; they live here because they change feeds.
+
+With a remote account, the activity other servers must hear of (Follow, Undo Follow, Accept,
+Reject, Block, Undo Block) is queued for delivery in the same transaction. Ids are read before
+a relationship ends, so an Undo names the very Follow or Block it takes back."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import asyncpg
 
 from actors.accounts import Account
 from actors.profiles import adjust_stats, load_accounts
+from actors.relationship_ids import block_id, follow_uri
 from actors.relationships import (
     FollowOptions,
     NotAllowed,
@@ -30,22 +35,15 @@ from actors.relationships import (
     update_follow_options,
     upsert_mute,
 )
+from actors.site import Site
 from content.account_statuses import merge_into_home_feed
 from content.feeds import drop_author_from_feed
 from content.notifications import notify, withdraw, withdraw_all
+from outbox.relationship_activities import federate_relationship, new_follow_uri
 
 
 class NoFollowRequest(LookupError):
     """There is no pending request from that account (Mastodon: 404)."""
-
-
-async def _federate(
-    conn: asyncpg.Connection, activity: str, actor: Account, other: Account
-) -> None:
-    """The federation seam: when `other` is remote, queue the activity (`Follow`,
-    `Undo Follow`, `Accept`, `Reject`, `Block`, `Undo Block`) from `actor` to its inbox, as a
-    delivery job in this same transaction. Nothing is delivered yet: outbound federation is
-    the next step, and local accounts need nothing."""
 
 
 def _options(
@@ -64,11 +62,15 @@ def _options(
 
 
 async def _start_following(
-    conn: asyncpg.Connection, follower: Account, target_id: int, options: FollowOptions
+    conn: asyncpg.Connection,
+    follower: Account,
+    target_id: int,
+    options: FollowOptions,
+    uri: str | None = None,
 ) -> bool:
     """Make the follow with its counters and the follower's merged feed; False when it
-    already existed (a concurrent request made it first)."""
-    if not await insert_follow(conn, follower.id, target_id, options):
+    already existed (a concurrent request made it first). `uri`: the Follow activity's id."""
+    if not await insert_follow(conn, follower.id, target_id, options, uri):
         return False
     await adjust_stats(conn, follower.id, following=1)
     await adjust_stats(conn, target_id, followers=1)
@@ -100,6 +102,7 @@ async def _drop_request(
 
 async def do_follow(
     conn: asyncpg.Connection,
+    site: Site,
     follower: Account,
     target: Account,
     *,
@@ -126,68 +129,80 @@ async def do_follow(
             return
         if target.locked or not target.is_local:
             # A remote account answers with Accept or Reject, as a locked one does.
-            if await insert_follow_request(conn, follower.id, target.id, options):
+            uri = None if target.is_local else new_follow_uri(site, follower)
+            if await insert_follow_request(conn, follower.id, target.id, options, uri):
                 await notify(conn, target.id, follower.id, "follow_request")
-                await _federate(conn, "Follow", follower, target)
+                await federate_relationship(conn, site, "Follow", follower, target, follow_uri=uri)
             return
         if await _start_following(conn, follower, target.id, options):
             await notify(conn, target.id, follower.id, "follow")
 
 
-async def do_unfollow(conn: asyncpg.Connection, follower: Account, target: Account) -> None:
+async def do_unfollow(
+    conn: asyncpg.Connection, site: Site, follower: Account, target: Account
+) -> None:
     """Stop following, or withdraw a pending request. Doing it twice is harmless."""
     async with conn.transaction():
+        uri = await follow_uri(conn, follower.id, target.id)
         stopped = await _stop_following(conn, follower.id, target.id)
         withdrawn = await _drop_request(conn, follower.id, target.id)
         if stopped or withdrawn is not None:
-            await _federate(conn, "Undo Follow", follower, target)
+            await federate_relationship(conn, site, "Undo Follow", follower, target, follow_uri=uri)
 
 
-async def _authorize(conn: asyncpg.Connection, target: Account, requester: Account) -> bool:
+async def _authorize(
+    conn: asyncpg.Connection, site: Site, target: Account, requester: Account
+) -> bool:
+    # The request keeps the id of the Follow it came from; the follow keeps it too.
+    uri = await follow_uri(conn, requester.id, target.id)
     options = await _drop_request(conn, requester.id, target.id)
     if options is None:
         return False
-    await _start_following(conn, requester, target.id, options)
-    await _federate(conn, "Accept", target, requester)
+    await _start_following(conn, requester, target.id, options, uri)
+    await federate_relationship(conn, site, "Accept", target, requester, follow_uri=uri)
     return True
 
 
 async def do_authorize_follow_request(
-    conn: asyncpg.Connection, target: Account, requester: Account
+    conn: asyncpg.Connection, site: Site, target: Account, requester: Account
 ) -> None:
     """Accept a pending request: it becomes a follow with the options it was made with."""
     async with conn.transaction():
-        if not await _authorize(conn, target, requester):
+        if not await _authorize(conn, site, target, requester):
             raise NoFollowRequest("Record not found")
 
 
-async def authorize_all_follow_requests(conn: asyncpg.Connection, target: Account) -> None:
+async def authorize_all_follow_requests(
+    conn: asyncpg.Connection, site: Site, target: Account
+) -> None:
     """Accept every pending request, inside the caller's transaction: an account that stops
     being locked does so in Mastodon (UpdateAccountService)."""
     requesters = await load_accounts(conn, await pending_requesters(conn, target.id))
     for view in requesters.values():
-        await _authorize(conn, target, view.account)
+        await _authorize(conn, site, target, view.account)
 
 
 async def do_reject_follow_request(
-    conn: asyncpg.Connection, target: Account, requester: Account
+    conn: asyncpg.Connection, site: Site, target: Account, requester: Account
 ) -> None:
     async with conn.transaction():
+        uri = await follow_uri(conn, requester.id, target.id)
         if await _drop_request(conn, requester.id, target.id) is None:
             raise NoFollowRequest("Record not found")
-        await _federate(conn, "Reject", target, requester)
+        await federate_relationship(conn, site, "Reject", target, requester, follow_uri=uri)
 
 
 async def do_remove_from_followers(
-    conn: asyncpg.Connection, account: Account, follower: Account
+    conn: asyncpg.Connection, site: Site, account: Account, follower: Account
 ) -> None:
     """Make `follower` stop following `account` (a soft block). Harmless when it does not."""
     async with conn.transaction():
+        uri = await follow_uri(conn, follower.id, account.id)
         if await _stop_following(conn, follower.id, account.id):
-            await _federate(conn, "Reject", account, follower)
+            await federate_relationship(conn, site, "Reject", account, follower, follow_uri=uri)
 
 
-async def do_block(conn: asyncpg.Connection, blocker: Account, target: Account) -> None:
+async def do_block(conn: asyncpg.Connection, site: Site, blocker: Account, target: Account) -> None:
     """Block: follows and requests both ways end, the target's statuses leave the blocker's
     feed (and the blocker's leave the target's), the target's notifications to the blocker
     go (Mastodon's AfterBlockService)."""
@@ -201,13 +216,26 @@ async def do_block(conn: asyncpg.Connection, blocker: Account, target: Account) 
             await withdraw_all(conn, target.id, blocker.id)
             await drop_author_from_feed(conn, blocker.id, target.id)
             await drop_author_from_feed(conn, target.id, blocker.id)
-            await _federate(conn, "Block", blocker, target)
+            # The Block also ends the follows on the other server, as Mastodon's does.
+            await federate_relationship(
+                conn,
+                site,
+                "Block",
+                blocker,
+                target,
+                block_row_id=await block_id(conn, blocker.id, target.id),
+            )
 
 
-async def do_unblock(conn: asyncpg.Connection, blocker: Account, target: Account) -> None:
+async def do_unblock(
+    conn: asyncpg.Connection, site: Site, blocker: Account, target: Account
+) -> None:
     async with conn.transaction():
+        row_id = await block_id(conn, blocker.id, target.id)
         if await delete_block(conn, blocker.id, target.id):
-            await _federate(conn, "Undo Block", blocker, target)
+            await federate_relationship(
+                conn, site, "Undo Block", blocker, target, block_row_id=row_id
+            )
 
 
 async def do_mute(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from actors.partners import do_allow_domain
 from federation.http_client import ClientConfig
 from tests.live import LiveNode
 
@@ -38,6 +39,11 @@ class Network:
     def start(self) -> Network:
         for node in self.nodes.values():
             node.start()
+        # Federation is allowlist-only by default: every node takes the others as partners.
+        for domain, node in self.nodes.items():
+            for other in self.nodes:
+                if other != domain:
+                    node.with_conn(lambda conn, other=other: do_allow_domain(conn, other))
         return self
 
     def stop(self) -> None:

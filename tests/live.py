@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -37,17 +38,22 @@ class LiveNode:
         media_root: Path,
         domain: str | None = "rukun.test",
         scheme: str = "https",
+        ssl_context: ssl.SSLContext | None = None,
         **config: Any,
     ) -> None:
         """`domain=None` names the node by its real address (`http://127.0.0.1:PORT`), for
-        clients that follow the URLs it publishes (OAuth metadata) and keep its cookies."""
+        clients that follow the URLs it publishes (OAuth metadata) and keep its cookies.
+        `ssl_context` (a server context) makes it serve HTTPS instead of plain HTTP."""
         self.database_url = database_url
+        self.ssl_context = ssl_context
         # Bound before the node is configured, so its address is known up front.
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # As servers bind: a node restarted on its port is not refused for old connections.
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind(("127.0.0.1", 0))
         self.port: int = self.socket.getsockname()[1]
         if domain is None:
-            domain, scheme = f"127.0.0.1:{self.port}", "http"
+            domain, scheme = f"127.0.0.1:{self.port}", "https" if ssl_context else "http"
         self.site = Site(domain, scheme)
         self.config = WebConfig(site=self.site, media_root=media_root, **config)
         self.loop = asyncio.new_event_loop()
@@ -65,7 +71,7 @@ class LiveNode:
         self.pool = await create_pool(self.database_url, max_size=10)
         self.runner = web.AppRunner(create_app(self.config, self.pool))
         await self.runner.setup()
-        await web.SockSite(self.runner, self.socket).start()
+        await web.SockSite(self.runner, self.socket, ssl_context=self.ssl_context).start()
 
     async def _stop(self) -> None:
         if self.runner is not None:
@@ -89,7 +95,8 @@ class LiveNode:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.ssl_context else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def call(self, make: Callable[[], Awaitable[T]]) -> T:
         """Run a coroutine on the node's loop and wait for its result."""

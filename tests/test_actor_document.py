@@ -19,6 +19,7 @@ from federation.contexts import UnknownContextError, bundled_context, document_l
 from federation.media_types import accepts_activitystreams, parse_accept, prefers
 from outbox.actor_document import actor_document, plain_text_to_html
 from tests.conftest import MakeMember
+from tests.signed_fetches import RemoteActor, remote_actor, signed_headers
 
 AS = "https://www.w3.org/ns/activitystreams#"
 SEC = "https://w3id.org/security#"
@@ -121,11 +122,22 @@ async def test_a_bot_is_a_service(make_member: MakeMember, site: Site) -> None:
 # --- Serving -------------------------------------------------------------------------------
 
 
-async def _fetch_actor(client: TestClient, path: str, accept: str) -> dict[str, Any]:
-    response = await client.get(path, headers={"Accept": accept}, allow_redirects=False)
+@pytest.fixture
+async def partner(pool: asyncpg.Pool) -> RemoteActor:
+    """An actor of an allowed node: member actors are served in full only to such signers
+    (authorized fetch; tests/test_authorized_fetch.py covers everyone else)."""
+    async with pool.acquire() as conn:
+        return await remote_actor(conn)
+
+
+async def _fetch_actor(
+    client: TestClient, path: str, accept: str, signer: RemoteActor | None = None
+) -> dict[str, Any]:
+    headers = signed_headers(client, signer, path, accept) if signer else {"Accept": accept}
+    response = await client.get(path, headers=headers, allow_redirects=False)
     assert response.status == 200, await response.text()
     assert response.headers["Content-Type"] == "application/activity+json; charset=utf-8"
-    assert response.headers["Vary"] == "Accept"
+    assert response.headers["Vary"] == "Accept, Signature"
     document: dict[str, Any] = await response.json(content_type=None)
     return document
 
@@ -157,11 +169,15 @@ async def _alice_with_profile(make_member: MakeMember, pool: asyncpg.Pool) -> Me
     ],
 )
 async def test_person_document(
-    client: TestClient, make_member: MakeMember, pool: asyncpg.Pool, accept: str
+    client: TestClient,
+    make_member: MakeMember,
+    pool: asyncpg.Pool,
+    accept: str,
+    partner: RemoteActor,
 ) -> None:
     alice = await _alice_with_profile(make_member, pool)
 
-    person = await _fetch_actor(client, "/users/alice", accept)
+    person = await _fetch_actor(client, "/users/alice", accept, partner)
 
     base = "https://rukun.test"
     assert person["@context"][:2] == [
@@ -190,7 +206,7 @@ async def test_person_document(
     assert person["discoverable"] is True
     assert person["indexable"] is False
     assert person["published"] == alice.account.created_at.strftime("%Y-%m-%dT00:00:00Z")
-    assert "featured" not in person
+    assert person["featured"] == f"{base}/users/alice/featured"
     assert person["publicKey"]["id"] == f"{base}/users/alice#main-key"
     assert person["publicKey"]["owner"] == f"{base}/users/alice"
     assert person["attachment"] == [
@@ -209,11 +225,11 @@ async def test_person_document(
 
 
 async def test_public_key_matches_the_stored_private_key(
-    client: TestClient, make_member: MakeMember
+    client: TestClient, make_member: MakeMember, partner: RemoteActor
 ) -> None:
     alice = await make_member("alice")
 
-    person = await _fetch_actor(client, "/users/alice", "application/activity+json")
+    person = await _fetch_actor(client, "/users/alice", "application/activity+json", partner)
 
     public_key = serialization.load_pem_public_key(person["publicKey"]["publicKeyPem"].encode())
     private_key = serialization.load_pem_private_key(
@@ -224,11 +240,11 @@ async def test_public_key_matches_the_stored_private_key(
 
 
 async def test_an_empty_profile_has_no_attachments(
-    client: TestClient, make_member: MakeMember
+    client: TestClient, make_member: MakeMember, partner: RemoteActor
 ) -> None:
     await make_member("alice")
 
-    person = await _fetch_actor(client, "/users/alice", "application/activity+json")
+    person = await _fetch_actor(client, "/users/alice", "application/activity+json", partner)
 
     assert person["attachment"] == []
     assert person["summary"] == ""
@@ -236,11 +252,11 @@ async def test_an_empty_profile_has_no_attachments(
 
 
 async def test_lookup_ignores_case_but_the_id_is_canonical(
-    client: TestClient, make_member: MakeMember
+    client: TestClient, make_member: MakeMember, partner: RemoteActor
 ) -> None:
     await make_member("Alice")
 
-    person = await _fetch_actor(client, "/users/aLiCe", "application/activity+json")
+    person = await _fetch_actor(client, "/users/aLiCe", "application/activity+json", partner)
 
     assert person["id"] == "https://rukun.test/users/Alice"
     assert person["preferredUsername"] == "Alice"
@@ -256,7 +272,7 @@ async def test_browsers_are_sent_to_the_profile_page(
 
     assert response.status == 302
     assert response.headers["Location"] == "https://rukun.test/@alice"
-    assert response.headers["Vary"] == "Accept"
+    assert response.headers["Vary"] == "Accept, Signature"
 
 
 async def test_unknown_and_disabled_members_are_not_found(
@@ -322,10 +338,10 @@ def _expand(document: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_person_document_expands_with_bundled_contexts_only(
-    client: TestClient, make_member: MakeMember, pool: asyncpg.Pool
+    client: TestClient, make_member: MakeMember, pool: asyncpg.Pool, partner: RemoteActor
 ) -> None:
     await _alice_with_profile(make_member, pool)
-    person = await _fetch_actor(client, "/users/alice", "application/activity+json")
+    person = await _fetch_actor(client, "/users/alice", "application/activity+json", partner)
 
     expanded = _expand(person)
 

@@ -104,7 +104,7 @@ async def test_follow_merges_visible_statuses_only(
     carols = await write(conn, site, carol, "carol's")
     boosted = await boost(conn, bob, carols)
 
-    await do_follow(conn, alice, bob, reblogs=False)
+    await do_follow(conn, site, alice, bob, reblogs=False)
 
     merged = await feed(conn, alice)
     assert {public, private} <= merged
@@ -124,13 +124,15 @@ async def test_merge_is_bounded(
     assert await feed(conn, alice) == set(written[-3:])
 
 
-async def test_concurrent_follows_count_once(pool: asyncpg.Pool, make_member: MakeMember) -> None:
+async def test_concurrent_follows_count_once(
+    pool: asyncpg.Pool, make_member: MakeMember, site: Site
+) -> None:
     alice = (await make_member("alice")).account
     bob = (await make_member("bob")).account
 
     async def follow() -> None:
         async with pool.acquire() as conn:
-            await do_follow(conn, alice, bob)
+            await do_follow(conn, site, alice, bob)
 
     await asyncio.gather(*(follow() for _ in range(4)))
     async with pool.acquire() as conn:
@@ -139,12 +141,12 @@ async def test_concurrent_follows_count_once(pool: asyncpg.Pool, make_member: Ma
 
 
 async def test_following_a_remote_account_waits_for_accept(
-    conn: asyncpg.Connection, make_member: MakeMember
+    conn: asyncpg.Connection, make_member: MakeMember, site: Site
 ) -> None:
     alice = (await make_member("alice")).account
     zed = await remote_account(conn, "zed", "partner.example")
 
-    await do_follow(conn, alice, zed, notify_posts=True, languages=["en"])
+    await do_follow(conn, site, alice, zed, notify_posts=True, languages=["en"])
 
     relationship = await load_relationship(conn, alice.id, zed.id)
     assert relationship.requested and not relationship.following
@@ -152,28 +154,30 @@ async def test_following_a_remote_account_waits_for_accept(
     assert await counts(conn, alice) == Counts(0, 0)
     assert await notified(conn, zed) == []  # remote accounts get no notification rows
     # Their Accept arrives later; accepting on their behalf turns it into a follow.
-    await do_authorize_follow_request(conn, zed, alice)
+    await do_authorize_follow_request(conn, site, zed, alice)
     assert (await load_relationship(conn, alice.id, zed.id)).following
     assert await counts(conn, alice) == Counts(0, 1)
 
 
-async def test_refused_follows(conn: asyncpg.Connection, make_member: MakeMember) -> None:
+async def test_refused_follows(
+    conn: asyncpg.Connection, make_member: MakeMember, site: Site
+) -> None:
     alice = (await make_member("alice")).account
     bob = (await make_member("bob")).account
     with pytest.raises(NotAllowed):
-        await do_follow(conn, alice, alice)
+        await do_follow(conn, site, alice, alice)
     await conn.execute(
         "UPDATE accounts SET moved_to_account_id = $1 WHERE id = $2", alice.id, bob.id
     )
     moved = (await load_account(conn, bob.id)).account  # type: ignore[union-attr]
     with pytest.raises(NotAllowed):
-        await do_follow(conn, alice, moved)
+        await do_follow(conn, site, alice, moved)
     with pytest.raises(NoFollowRequest):
-        await do_authorize_follow_request(conn, alice, bob)
+        await do_authorize_follow_request(conn, site, alice, bob)
     with pytest.raises(NoFollowRequest):
-        await do_reject_follow_request(conn, alice, bob)
+        await do_reject_follow_request(conn, site, alice, bob)
     with pytest.raises(NotAllowed):
-        await do_block(conn, alice, alice)
+        await do_block(conn, site, alice, alice)
     with pytest.raises(NotAllowed):
         await do_mute(conn, alice, alice)
 
@@ -185,14 +189,14 @@ async def test_block_ends_requests_both_ways_and_clears_notifications(
     bob = (await make_member("bob")).account
     await conn.execute("UPDATE accounts SET locked = true WHERE id = $1", alice.id)
     locked_alice = (await load_account(conn, alice.id)).account  # type: ignore[union-attr]
-    await do_follow(conn, bob, locked_alice)
-    await do_follow(conn, alice, bob)
+    await do_follow(conn, site, bob, locked_alice)
+    await do_follow(conn, site, alice, bob)
     await write(conn, site, bob, "@alice hello")
     assert {kind for kind, _ in await notified(conn, alice)} == {"follow_request", "mention"}
     alices = await write(conn, site, alice, "mine")
     assert alices not in await feed(conn, bob)  # bob only asked
 
-    await do_block(conn, locked_alice, bob)
+    await do_block(conn, site, locked_alice, bob)
 
     relationship = await load_relationship(conn, alice.id, bob.id)
     assert relationship.blocking and not relationship.following and not relationship.requested_by
@@ -203,15 +207,15 @@ async def test_block_ends_requests_both_ways_and_clears_notifications(
 
 
 async def test_unfollow_withdraws_a_request(
-    conn: asyncpg.Connection, make_member: MakeMember
+    conn: asyncpg.Connection, make_member: MakeMember, site: Site
 ) -> None:
     alice = (await make_member("alice")).account
     bob = (await make_member("bob")).account
     await conn.execute("UPDATE accounts SET locked = true WHERE id = $1", bob.id)
     locked_bob = (await load_account(conn, bob.id)).account  # type: ignore[union-attr]
-    await do_follow(conn, alice, locked_bob)
-    await do_unfollow(conn, alice, locked_bob)
-    await do_unfollow(conn, alice, locked_bob)  # twice is harmless
+    await do_follow(conn, site, alice, locked_bob)
+    await do_unfollow(conn, site, alice, locked_bob)
+    await do_unfollow(conn, site, alice, locked_bob)  # twice is harmless
     assert not (await load_relationship(conn, alice.id, bob.id)).requested
     assert await notified(conn, bob) == []
 
@@ -233,12 +237,12 @@ async def test_expired_mutes_no_longer_count(
 
 
 async def test_list_pages_by_relationship_id(
-    conn: asyncpg.Connection, make_member: MakeMember
+    conn: asyncpg.Connection, make_member: MakeMember, site: Site
 ) -> None:
     bob = (await make_member("bob")).account
     fans = [(await make_member(f"fan{i}")).account for i in range(4)]
     for fan in fans:
-        await do_follow(conn, fan, bob)
+        await do_follow(conn, site, fan, bob)
     everyone = await list_page(conn, "followers", bob.id, Window(limit=40))
     assert [e.account_id for e in everyone] == [f.id for f in reversed(fans)]
     ids = [e.id for e in everyone]
@@ -268,7 +272,7 @@ async def test_profile_timeline_hides_boosts_of_blocked_and_invisible(
         return await profile_status_ids(conn, alice.id, bob.id, window, options or ProfileFilter())
 
     assert await ids() == [own, boost_of_carol]  # alice may not see dave's private post
-    await do_block(conn, alice, carol)
+    await do_block(conn, site, alice, carol)
     assert await ids() == [own]
     assert await ids(ProfileFilter(exclude_reblogs=True)) == [own]
     assert boost_of_private not in await profile_status_ids(

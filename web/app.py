@@ -11,12 +11,13 @@ import jinja2
 from aiohttp import web
 
 from actors.signers import open_federation_client
-from web import activitypub, media_files, pages, signin, wellknown
+from web import activitypub, inbox_routes, media_files, pages, signin, wellknown
 from web.config import WebConfig
 from web.cors import cors_middleware
 from web.errors import Handler, error_middleware
 from web.keys import CONFIG, CONNECTION, FEDERATION, POOL
 from web.mastodon import api
+from web.proxies import TrustedProxies
 from web.routing import add_trailing_slash_aliases
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -63,9 +64,12 @@ async def federation_client(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(config: WebConfig, pool: asyncpg.Pool) -> web.Application:
+    # Outermost, so every later middleware and handler sees the client's address and scheme.
+    proxies = [TrustedProxies(config.trusted_proxies).middleware] if config.trusted_proxies else []
     app = web.Application(
         client_max_size=config.max_body_bytes,
         middlewares=[
+            *proxies,
             cors_middleware,
             security_headers_middleware,
             error_middleware,
@@ -83,6 +87,7 @@ def create_app(config: WebConfig, pool: asyncpg.Pool) -> web.Application:
     )
     wellknown.setup(app)
     activitypub.setup(app)
+    inbox_routes.setup(app)
     signin.setup(app)
     pages.setup(app)
     api.setup(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,10 @@ class WebConfig:
     password_grant: bool = True
     # How this node's HTTP client reaches others (resolve map, SSRF guard, plain HTTP in dev).
     client: ClientConfig = field(default_factory=ClientConfig)
+    # Which remote domains federate: `allowlist` (partners only) or `open` (all but blocked).
+    federation_mode: str = "allowlist"
+    # Reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (web.proxies).
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property
     def secure_cookies(self) -> bool:

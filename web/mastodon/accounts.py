@@ -124,6 +124,7 @@ async def update_credentials(request: web.Request) -> web.Response:
     try:
         await do_update_credentials(
             connection(request),
+            config(request).site,
             config(request).media_root,
             member,
             edit,

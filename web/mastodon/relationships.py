@@ -72,6 +72,7 @@ async def follow(request: web.Request) -> web.Response:
     try:
         await do_follow(
             connection(request),
+            config(request).site,
             member.account,
             target.account,
             reblogs=params.boolean("reblogs"),
@@ -86,14 +87,16 @@ async def follow(request: web.Request) -> web.Response:
 async def unfollow(request: web.Request) -> web.Response:
     member = await require_member(request, "write:follows")
     target = await target_account(request)
-    await do_unfollow(connection(request), member.account, target.account)
+    await do_unfollow(connection(request), config(request).site, member.account, target.account)
     return await _answer(request, member.account.id, target)
 
 
 async def remove_from_followers(request: web.Request) -> web.Response:
     member = await require_member(request, "write:follows")
     target = await target_account(request)
-    await do_remove_from_followers(connection(request), member.account, target.account)
+    await do_remove_from_followers(
+        connection(request), config(request).site, member.account, target.account
+    )
     return await _answer(request, member.account.id, target)
 
 
@@ -101,7 +104,7 @@ async def block(request: web.Request) -> web.Response:
     member = await require_member(request, "write:blocks")
     target = await target_account(request)
     try:
-        await do_block(connection(request), member.account, target.account)
+        await do_block(connection(request), config(request).site, member.account, target.account)
     except NotAllowed:
         raise ApiError(403, NOT_ALLOWED) from None
     return await _answer(request, member.account.id, target)
@@ -110,7 +113,7 @@ async def block(request: web.Request) -> web.Response:
 async def unblock(request: web.Request) -> web.Response:
     member = await require_member(request, "write:blocks")
     target = await target_account(request)
-    await do_unblock(connection(request), member.account, target.account)
+    await do_unblock(connection(request), config(request).site, member.account, target.account)
     return await _answer(request, member.account.id, target)
 
 
@@ -216,7 +219,7 @@ async def _decide(request: web.Request, accept: bool) -> web.Response:
     requester = await target_account(request)
     command = do_authorize_follow_request if accept else do_reject_follow_request
     try:
-        await command(connection(request), member.account, requester.account)
+        await command(connection(request), config(request).site, member.account, requester.account)
     except NoFollowRequest:
         raise ApiError(404, NOT_FOUND) from None
     return await _answer(request, member.account.id, requester)

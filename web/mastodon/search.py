@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from actors.remote import RemoteLookup
 from content.search import SearchQuery, get_tag, search
 from web.errors import ApiError
-from web.keys import config, connection
+from web.keys import config, connection, federation
 from web.mastodon.auth import require_member
 from web.mastodon.entities.accounts import render_account
 from web.mastodon.entities.statuses import render_status
@@ -50,7 +51,8 @@ async def search_v2(request: web.Request) -> web.Response:
     query = _query(await Params.read(request))
     site = config(request).site
     viewer_id = member.account.id
-    results = await search(connection(request), site, viewer_id, query)
+    remote = RemoteLookup(federation(request), config(request).federation_mode)
+    results = await search(connection(request), site, viewer_id, query, remote=remote)
     return json_response(
         {
             "accounts": [render_account(view, site) for view in results.accounts],

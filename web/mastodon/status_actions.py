@@ -22,7 +22,7 @@ from outbox.interactions import (
     do_unreblog,
 )
 from web.errors import ApiError
-from web.keys import connection
+from web.keys import config, connection
 from web.mastodon.auth import grant_for, require_member
 from web.mastodon.params import Params
 from web.mastodon.responses import json_response
@@ -50,6 +50,7 @@ async def reblog(request: web.Request) -> web.Response:
     try:
         boost = await do_reblog(
             conn,
+            config(request).site,
             member.account.id,
             status,
             visibility=params.string("visibility") or None,
@@ -70,7 +71,9 @@ async def unreblog(request: web.Request) -> web.Response:
     member = await require_member(request, "write:statuses")
     status = await accessible_status(request, member.account.id)
     try:
-        original = await do_unreblog(connection(request), member.account.id, status)
+        original = await do_unreblog(
+            connection(request), config(request).site, member.account.id, status
+        )
     except LookupError:
         raise ApiError(404, NOT_FOUND) from None
     return json_response(await render_one(request, original.id, member.account.id))
@@ -80,7 +83,7 @@ async def favourite(request: web.Request) -> web.Response:
     member = await require_member(request, "write:favourites")
     status = await accessible_status(request, member.account.id)
     try:
-        await do_favourite(connection(request), member.account.id, status)
+        await do_favourite(connection(request), config(request).site, member.account.id, status)
     except ActionNotAllowed:
         raise ApiError(403, NOT_ALLOWED) from None
     except LookupError:
@@ -92,7 +95,7 @@ async def unfavourite(request: web.Request) -> web.Response:
     member = await require_member(request, "write:favourites")
     status = await accessible_status(request, member.account.id)
     try:
-        await do_unfavourite(connection(request), member.account.id, status)
+        await do_unfavourite(connection(request), config(request).site, member.account.id, status)
     except LookupError:
         raise ApiError(404, NOT_FOUND) from None
     return json_response(await render_one(request, status.id, member.account.id))
@@ -118,7 +121,7 @@ async def pin(request: web.Request) -> web.Response:
     member = await require_member(request, "write:accounts")
     status = await accessible_status(request, member.account.id)
     try:
-        await do_pin(connection(request), member.account.id, status)
+        await do_pin(connection(request), config(request).site, member.account.id, status)
     except PinError as error:
         raise ApiError(422, str(error)) from None
     return json_response(await render_one(request, status.id, member.account.id))
@@ -127,7 +130,7 @@ async def pin(request: web.Request) -> web.Response:
 async def unpin(request: web.Request) -> web.Response:
     member = await require_member(request, "write:accounts")
     status = await accessible_status(request, member.account.id)
-    await do_unpin(connection(request), member.account.id, status)
+    await do_unpin(connection(request), config(request).site, member.account.id, status)
     return json_response(await render_one(request, status.id, member.account.id))
 
 

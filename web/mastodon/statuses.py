@@ -13,6 +13,7 @@ from aiohttp import web
 
 from actors.preferences import get_preferences
 from actors.profiles import load_accounts
+from actors.remote import RemoteLookup
 from content.compose import ComposeError, Draft
 from content.edits import Edit, MediaChange, media_by_ids, status_history
 from content.languages import normalise_language
@@ -24,7 +25,7 @@ from outbox.interactions import do_delete_status, do_edit_status
 from outbox.posting import do_post
 from outbox.posting_once import do_post_once
 from web.errors import ApiError
-from web.keys import config, connection
+from web.keys import config, connection, federation
 from web.mastodon import status_actions, status_lists
 from web.mastodon.auth import grant_for, require_member
 from web.mastodon.entities.status_edits import render_status_edit, render_status_source
@@ -108,11 +109,14 @@ async def create(request: web.Request) -> web.Response:
     ):
         raise ApiError(404, REPLY_NOT_FOUND)
     site = config(request).site
+    remote = RemoteLookup(federation(request), config(request).federation_mode)
     try:
         if key is None:
-            status = await do_post(conn, site, viewer, draft)
+            status = await do_post(conn, site, viewer, draft, remote=remote)
         else:
-            status = await do_post_once(conn, site, viewer, draft, user_id=member.user_id, key=key)
+            status = await do_post_once(
+                conn, site, viewer, draft, user_id=member.user_id, key=key, remote=remote
+            )
     except ComposeError as error:
         raise ApiError(422, str(error)) from None
     return json_response(await render_one(request, status.id, viewer))
@@ -151,7 +155,10 @@ async def delete(request: web.Request) -> web.Response:
     rendered = await render_one(request, status.id, member.account.id)
     rendered["text"] = status.text
     deleted = await do_delete_status(
-        connection(request), status, delete_media=bool(params.boolean("delete_media", False))
+        connection(request),
+        config(request).site,
+        status,
+        delete_media=bool(params.boolean("delete_media", False)),
     )
     if not deleted:
         raise ApiError(404, NOT_FOUND)

@@ -9,6 +9,7 @@ from actors.accounts import Account, Member
 from actors.profiles import AccountView
 from actors.site import Site
 from content.linkify import URL, link_html
+from content.sanitise import sanitise_html
 from content.text import plain_to_html
 from web.mastodon.entities.dates import day, midnight
 
@@ -29,10 +30,11 @@ def acct(view: AccountView) -> str:
 
 def _value_html(account: Account, field: dict[str, str]) -> str:
     """`value` is HTML. Local members write plain text (kept as written for `source`), so it
-    is escaped here, a lone link made one as Mastodon does; remote values arrive sanitised."""
+    is escaped here, a lone link made one as Mastodon does; remote values are kept as received
+    and sanitised here."""
     value = field.get("value", "")
     if account.domain is not None:
-        return value
+        return sanitise_html(value)
     return link_html(value) if URL.fullmatch(value) else html.escape(value)
 
 
@@ -67,7 +69,7 @@ def render_account(view: AccountView, site: Site) -> dict[str, Any]:
         "indexable": False,
         "group": account.actor_type == "Group",
         "created_at": midnight(account.created_at),
-        "note": plain_to_html(account.note) if local else account.note,
+        "note": plain_to_html(account.note) if local else sanitise_html(account.note),
         "url": site.profile_url(account.username) if local else (account.url or account.uri),
         "uri": site.actor_url(account.username) if local else account.uri,
         "avatar": avatar,

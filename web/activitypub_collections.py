@@ -1,0 +1,120 @@
+"""A member's ActivityPub collections — outbox, followers, following, featured — served to
+allowed nodes that sign their request (authorized fetch, as `web.activitypub`): the
+collection with its size, then pages of 20 by id (`?page=true&max_id=…`), newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from actors.accounts import Account
+from actors.follow_collections import follow_collection_page, follow_collection_size
+from content.peer_access import count_outbox, featured_for_peer, outbox_page
+from db.keyset import Window
+from outbox.as2.context import without_context
+from outbox.collection_pages import (
+    ordered_collection,
+    ordered_collection_page,
+    ordered_items,
+    page_url,
+)
+from outbox.served_documents import status_activity
+from outbox.status_documents import load_note
+from web.activity_responses import PRIVATE_CACHE, activity_response, member_account
+from web.errors import ApiError
+from web.keys import config, connection
+from web.signed_fetch import Peer, require_peer
+
+PAGE_SIZE = 20
+
+
+def _bound(request: web.Request, name: str) -> int | None:
+    value = request.query.get(name)
+    if value is None:
+        return None
+    if not value.isdigit() or len(value) > 19:
+        raise ApiError(400, f"{name} must be an id")
+    return int(value)
+
+
+def _window(request: web.Request) -> Window | None:
+    """The page asked for, or None for the collection itself."""
+    max_id, min_id = _bound(request, "max_id"), _bound(request, "min_id")
+    if "page" not in request.query and max_id is None and min_id is None:
+        return None
+    return Window(max_id=max_id, min_id=min_id, limit=PAGE_SIZE)
+
+
+def _page(collection: str, window: Window, entries: list[tuple[int, Any]]) -> dict[str, Any]:
+    ids = [entry_id for entry_id, _ in entries]
+    paged = window.max_id is not None or window.min_id is not None
+    return ordered_collection_page(
+        collection,
+        page_url(collection, max_id=window.max_id, min_id=window.min_id),
+        [item for _, item in entries],
+        next_max_id=ids[-1] if len(ids) == window.limit else None,
+        prev_min_id=ids[0] if ids and paged else None,
+    )
+
+
+async def _signed_member(request: web.Request) -> tuple[Account, Peer]:
+    account = await member_account(request)
+    return account, await require_peer(request)
+
+
+async def outbox(request: web.Request) -> web.Response:
+    account, peer = await _signed_member(request)
+    site = config(request).site
+    conn = connection(request)
+    collection = site.outbox_url(account.username)
+    window = _window(request)
+    if window is None:
+        total = await count_outbox(conn, account.id)
+        return activity_response(ordered_collection(collection, total), PRIVATE_CACHE)
+    entries = []
+    for status in await outbox_page(conn, account.id, peer.domain, peer.actor_uri, window):
+        activity = await status_activity(conn, site, status, account.username)
+        if activity is not None:
+            entries.append((status.id, without_context(activity)))
+    return activity_response(_page(collection, window, entries), PRIVATE_CACHE)
+
+
+async def _follows(request: web.Request, kind: str) -> web.Response:
+    account, _peer = await _signed_member(request)
+    site = config(request).site
+    conn = connection(request)
+    collection = f"{site.actor_url(account.username)}/{kind}"
+    window = _window(request)
+    if window is None:
+        total = await follow_collection_size(conn, kind, account.id)
+        return activity_response(ordered_collection(collection, total), PRIVATE_CACHE)
+    entries = await follow_collection_page(conn, site, kind, account.id, window)
+    return activity_response(_page(collection, window, entries), PRIVATE_CACHE)
+
+
+async def followers(request: web.Request) -> web.Response:
+    return await _follows(request, "followers")
+
+
+async def following(request: web.Request) -> web.Response:
+    return await _follows(request, "following")
+
+
+async def featured(request: web.Request) -> web.Response:
+    account, peer = await _signed_member(request)
+    site = config(request).site
+    conn = connection(request)
+    notes = [
+        without_context(await load_note(conn, site, status, account.username))
+        for status in await featured_for_peer(conn, account.id, peer.domain, peer.actor_uri)
+    ]
+    collection = f"{site.actor_url(account.username)}/featured"
+    return activity_response(ordered_items(collection, notes), PRIVATE_CACHE)
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/users/{name}/outbox", outbox)
+    app.router.add_get("/users/{name}/followers", followers)
+    app.router.add_get("/users/{name}/following", following)
+    app.router.add_get("/users/{name}/featured", featured)
