@@ -17,8 +17,9 @@ _SIDES = {
 
 async def follow_collection_page(
     conn: asyncpg.Connection, site: Site, kind: str, account_id: int, window: Window
-) -> list[tuple[int, str]]:
-    """(follow id, actor id) pairs of `kind` (`followers` or `following`) for the account."""
+) -> list[tuple[int, str | None]]:
+    """(follow id, actor id) pairs of `kind` (`followers` or `following`) for the account; the
+    actor id is None for a remote account cached without one."""
     mine, theirs = _SIDES[kind]
     conditions, order, values = window_sql("f.id", window, 2)
     rows = await conn.fetch(
@@ -34,7 +35,6 @@ async def follow_collection_page(
     listed = [
         (row["id"], row["uri"] if row["domain"] is not None else site.actor_url(row["username"]))
         for row in rows
-        if row["domain"] is None or row["uri"]
     ]
     return newest_first(listed, window)
 

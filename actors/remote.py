@@ -221,7 +221,10 @@ async def resolve_handle(
     try:
         href = actor_link(await fetch_jrd(client, url))
     except FetchError as error:
-        raise _fetch_failure(error) from error
+        failure = _fetch_failure(error)
+        if cached is not None and isinstance(failure, RemoteActorUnavailableError):
+            return cached  # stale, but better than nothing while its server is down
+        raise failure from error
     except WebFingerError as error:
         raise RemoteActorError(f"{username}@{domain}: {error}") from error
     account = await resolve_actor(conn, client, href, federation_mode=federation_mode)

@@ -107,6 +107,8 @@ async def _record(
 ) -> None:
     """Write an attempt's outcome; `host_answered` also closes that host's breaker (in the
     same statement: one round trip per delivery is what throughput is made of)."""
+    if state == DEAD:
+        log.warning("delivery %s is a dead letter: %s", delivery_id, error)
     await conn.execute(
         """WITH answered AS (
                UPDATE delivery_hosts SET failures = 0, open_until = NULL
@@ -296,8 +298,8 @@ class DeliverySender:
         answered = pending.host if pending.troubled else None
         if outcome != RETRY:
             state = DONE if outcome == DONE_OUTCOME else DEAD
-            error = None if state == DONE else message
-            await _record(conn, pending.id, state, status, error, host_answered=answered)
+            kept = None if state == DONE else message
+            await _record(conn, pending.id, state, status, kept, host_answered=answered)
             return
         if counts_against_host(status):
             await _host_failed(conn, pending.host, self.policy)

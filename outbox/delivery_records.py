@@ -84,7 +84,7 @@ async def retry_delivery(conn: asyncpg.Connection, delivery_id: int) -> bool:
 
 
 async def discard_delivery(conn: asyncpg.Connection, delivery_id: int) -> bool:
-    status = await conn.execute(
+    status: str = await conn.execute(
         "DELETE FROM deliveries WHERE id = $1 AND state = 'dead'", delivery_id
     )
     return status == "DELETE 1"

@@ -17,7 +17,7 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from actors.accounts import Member, do_create_member, ensure_instance_actor
+from actors.accounts import Member, do_create_member
 from actors.site import Site
 from db import embedded
 from db.migrate import migrate
@@ -56,8 +56,9 @@ def template_database(server_url: str) -> Iterator[str]:
     async def build() -> None:
         await _admin(server_url, f'CREATE DATABASE "{name}"')
         async with connection(with_database(server_url, name)) as conn:
+            # No instance actor here: each node makes its own key pair when it starts, so nodes
+            # of a test network never share one.
             await migrate(conn)
-            await ensure_instance_actor(conn)
 
     asyncio.run(build())
     yield name

@@ -416,11 +416,11 @@ async def test_the_outbox_lists_public_and_unlisted_posts_page_by_page(
     assert [item["object"]["id"].rsplit("/", 1)[1] for item in back["orderedItems"]] == [
         str(i) for i in newest[:20]
     ]
-    bad = await client.get(
-        "/users/alice/outbox?max_id=x",
-        headers=signed_headers(client, bob, "/users/alice/outbox?max_id=x"),
-    )
-    assert bad.status == 400
+    for query in ("max_id=x", "min_id=-1", f"max_id={2**63}"):
+        path = f"/users/alice/outbox?{query}"
+        bad = await client.get(path, headers=signed_headers(client, bob, path))
+        assert bad.status == 400, query
+        assert await bad.json() == {"error": f"{query.partition('=')[0]} must be an id"}
 
 
 async def test_followers_and_following_list_actor_ids(

@@ -290,6 +290,19 @@ async def test_a_handle_is_found_through_webfinger_then_from_the_cache(w: World)
     assert peer.count(WEBFINGER) == 1 and peer.count(uri) == 1
 
 
+async def test_a_stale_handle_serves_from_the_cache_while_its_server_is_down(w: World) -> None:
+    conn, federation, peer, keys = w
+    uri = "http://evil.test/users/ann"
+    peer.serve(uri, actor("ann", keys[0]))
+    peer.serve(WEBFINGER, jrd("ann@evil.test", uri), kind="application/jrd+json")
+    ann = await resolve_handle(conn, federation, "ann", "evil.test")
+    await age(conn, uri, timedelta(days=3))
+    peer.serve(WEBFINGER, "", status=503, kind="text/plain")
+
+    assert (await resolve_handle(conn, federation, "ann", "evil.test")).id == ann.id
+    assert peer.count(WEBFINGER) == 2
+
+
 @pytest.mark.parametrize(
     ("href", "reason"),
     [

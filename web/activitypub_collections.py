@@ -27,13 +27,14 @@ from web.keys import config, connection
 from web.signed_fetch import Peer, require_peer
 
 PAGE_SIZE = 20
+MAX_ID = 2**63 - 1  # ids are bigints
 
 
 def _bound(request: web.Request, name: str) -> int | None:
     value = request.query.get(name)
     if value is None:
         return None
-    if not value.isdigit() or len(value) > 19:
+    if not value.isdigit() or int(value) > MAX_ID:
         raise ApiError(400, f"{name} must be an id")
     return int(value)
 
@@ -46,13 +47,14 @@ def _window(request: web.Request) -> Window | None:
     return Window(max_id=max_id, min_id=min_id, limit=PAGE_SIZE)
 
 
-def _page(collection: str, window: Window, entries: list[tuple[int, Any]]) -> dict[str, Any]:
-    ids = [entry_id for entry_id, _ in entries]
+def _page(collection: str, window: Window, ids: list[int], items: list[Any]) -> dict[str, Any]:
+    """A page of `items`, rendered from the rows `ids` (newest first) the query returned:
+    the links come from the rows, so a row that renders to nothing does not end the paging."""
     paged = window.max_id is not None or window.min_id is not None
     return ordered_collection_page(
         collection,
         page_url(collection, max_id=window.max_id, min_id=window.min_id),
-        [item for _, item in entries],
+        items,
         next_max_id=ids[-1] if len(ids) == window.limit else None,
         prev_min_id=ids[0] if ids and paged else None,
     )
@@ -72,12 +74,14 @@ async def outbox(request: web.Request) -> web.Response:
     if window is None:
         total = await count_outbox(conn, account.id)
         return activity_response(ordered_collection(collection, total), PRIVATE_CACHE)
-    entries = []
-    for status in await outbox_page(conn, account.id, peer.domain, peer.actor_uri, window):
+    statuses = await outbox_page(conn, account.id, peer.domain, peer.actor_uri, window)
+    items = []
+    for status in statuses:
         activity = await status_activity(conn, site, status, account.username)
         if activity is not None:
-            entries.append((status.id, without_context(activity)))
-    return activity_response(_page(collection, window, entries), PRIVATE_CACHE)
+            items.append(without_context(activity))
+    page = _page(collection, window, [status.id for status in statuses], items)
+    return activity_response(page, PRIVATE_CACHE)
 
 
 async def _follows(request: web.Request, kind: str) -> web.Response:
@@ -89,8 +93,9 @@ async def _follows(request: web.Request, kind: str) -> web.Response:
     if window is None:
         total = await follow_collection_size(conn, kind, account.id)
         return activity_response(ordered_collection(collection, total), PRIVATE_CACHE)
-    entries = await follow_collection_page(conn, site, kind, account.id, window)
-    return activity_response(_page(collection, window, entries), PRIVATE_CACHE)
+    rows = await follow_collection_page(conn, site, kind, account.id, window)
+    page = _page(collection, window, [row_id for row_id, _ in rows], [u for _, u in rows if u])
+    return activity_response(page, PRIVATE_CACHE)
 
 
 async def followers(request: web.Request) -> web.Response:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from actors.accounts import Account
+from actors.accounts import INSTANCE_ACTOR, Account
 from actors.follow_uris import follower_of_follow, set_follow_uri, target_of_follow
 from actors.profiles import adjust_stats, load_account
 from actors.relationships import (
@@ -60,6 +60,8 @@ async def _stop_following(ctx: InboxContext, follower: Account, target: Account)
 
 async def handle_follow(ctx: InboxContext, activity: Activity) -> None:
     target = await ctx.local_account(activity.object_id)
+    if target.username == INSTANCE_ACTOR:
+        raise Ignored("the instance actor has no followers (this node is no relay)")
     follower = await ctx.actor(activity)
     follow = _follow_json(activity, ctx.site.actor_url(target.username))
     async with ctx.conn.transaction():

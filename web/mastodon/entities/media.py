@@ -18,6 +18,10 @@ def render_media(row: dict[str, Any], site: Site) -> dict[str, Any]:
     `preview_url`, since the preview is made by the same job."""
     ready = row["state"] == "ready"
     url = site.media_url(row["file_key"]) if ready and row["file_key"] else None
+    if url is None and ready and row["remote_url"]:
+        # Another node's file, not copied here: apps load it from there (Mastodon does the
+        # same for remote media it has not cached).
+        url = row["remote_url"]
     preview = site.media_url(row["preview_key"]) if ready and row["preview_key"] else url
     meta = dict(row["meta"] or {})
     if row["type"] in ("image", "gifv", "video"):

@@ -1,0 +1,1 @@
+"""One module per family of inbound activities; `inbox.dispatch` picks the handler."""
