@@ -83,7 +83,11 @@ async def serve(settings: Settings, out: TextIO = sys.stdout) -> None:
             runner = web.AppRunner(create_app(config, pool), access_log=log)
             await runner.setup()
             tls = certificate.context if certificate else None
-            await web.TCPSite(runner, settings.host, settings.port, ssl_context=tls).start()
+            # reuse_port: several `rukun serve --role web` processes may share one port, and the
+            # kernel spreads connections between them.
+            await web.TCPSite(
+                runner, settings.host, settings.port, ssl_context=tls, reuse_port=True
+            ).start()
             scheme = "https" if tls else "http"
             out.write(
                 f"Rukun {settings.domain} listening on {scheme}://{settings.host}:{settings.port}\n"

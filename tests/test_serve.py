@@ -91,8 +91,10 @@ async def start_node(tmp_path: Path) -> AsyncIterator[StartNode]:
     """`await start_node("--database-url", url)`; nodes still running at the end are killed."""
     started: list[Node] = []
 
-    async def start(*args: str, env: dict[str, str] | None = None, wait: bool = True) -> Node:
-        port = free_port()
+    async def start(
+        *args: str, env: dict[str, str] | None = None, wait: bool = True, port: int | None = None
+    ) -> Node:
+        port = port or free_port()
         process = await asyncio.create_subprocess_exec(
             RUKUN,
             "serve",
@@ -228,3 +230,21 @@ def stop_orphaned_postgres(pgdata: Path) -> None:
     with contextlib.suppress(FileNotFoundError, ValueError, ProcessLookupError):
         pid = int((pgdata / "postmaster.pid").read_text().split()[0])
         os.kill(pid, signal.SIGTERM)
+
+
+async def test_web_processes_share_one_port(start_node: StartNode, database_url: str) -> None:
+    # Given two web processes on one database and one port
+    first = await start_node("--database-url", database_url, "--role", "web")
+    second = await start_node("--database-url", database_url, "--role", "web", port=first.port)
+    # Then the port answers while either web process runs
+    async with aiohttp.ClientSession() as session:
+        for _ in range(4):
+            async with session.get(f"{first.url}/api/v1/instance") as answer:
+                assert answer.status == 200
+    assert await first.stop() == 0
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{second.url}/api/v1/instance") as answer,
+    ):
+        assert answer.status == 200
+    assert await second.stop() == 0
