@@ -15,6 +15,8 @@ def job_handlers(config: WebConfig, client: FederationClient) -> dict[str, Handl
     activities (inbox)."""
     return {
         **media_job_handlers(config.media_root),
-        **delivery_job_handlers(config.site, client, federation_mode=config.federation_mode),
+        **delivery_job_handlers(
+            config.site, client, config.delivery, federation_mode=config.federation_mode
+        ),
         **inbox_job_handlers(config.site, client, federation_mode=config.federation_mode),
     }

@@ -22,6 +22,7 @@ from node.database import database_url
 from node.jobs import job_handlers
 from node.settings import Settings
 from node.tls import served_certificate
+from outbox.delivery_policy import DeliveryPolicy
 from web.app import create_app
 from web.config import WebConfig
 
@@ -43,6 +44,7 @@ def web_config(settings: Settings) -> WebConfig:
         password_grant=settings.password_grant,
         federation_mode=settings.federation_mode,
         trusted_proxies=settings.trusted_proxies,
+        delivery=DeliveryPolicy(give_up_after_days=settings.delivery_give_up_days),
     )
 
 

@@ -42,6 +42,7 @@ class Settings:
     password_grant: bool = True
     # `allowlist`: federate only with domains an admin allowed; `open`: everyone not blocked.
     federation_mode: str = "allowlist"
+    delivery_give_up_days: float = 7.0
     # HTTPS: serve TLS directly (certificate chain and key, PEM), or sit behind a proxy that
     # terminates it and whose X-Forwarded-* headers are believed only from these networks.
     tls_cert: Path | None = None
@@ -170,6 +171,7 @@ _PARSERS = {
     "admin_username": lambda v: str(v).strip(),
     "password_grant": lambda v: _parse_bool("password_grant", v),
     "federation_mode": _parse_federation_mode,
+    "delivery_give_up_days": lambda v: _parse_float("delivery_give_up_days", v),
     "tls_cert": _parse_path,
     "tls_key": _parse_path,
     "trusted_proxies": parse_trusted_proxies,

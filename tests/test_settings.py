@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from node.serve import web_config
 from node.settings import Settings, SettingsError, load, parse_resolve
 
 
@@ -255,3 +256,10 @@ def test_unknown_environment_names_are_ignored() -> None:
     # RUKUN_TEST_DATABASE_URL and RUKUN_CONFIG are not settings; other programs' names neither.
     environ = {"RUKUN_TEST_DATABASE_URL": "postgresql://x/y", "RUKUN_SOMETHING": "1", "PORT": "1"}
     assert load({}, environ=environ) == load({}, environ={})
+
+
+def test_delivery_give_up_days_reaches_the_delivery_policy() -> None:
+    settings = load({}, environ={"RUKUN_DELIVERY_GIVE_UP_DAYS": "2.5"})
+    assert web_config(settings).delivery.give_up_after_days == 2.5
+    with pytest.raises(SettingsError, match="delivery_give_up_days"):
+        load({}, environ={"RUKUN_DELIVERY_GIVE_UP_DAYS": "soon"})

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from actors.site import Site
 from federation.http_client import ClientConfig
+from outbox.delivery_policy import DeliveryPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,8 @@ class WebConfig:
     password_grant: bool = True
     # How this node's HTTP client reaches others (resolve map, SSRF guard, plain HTTP in dev).
     client: ClientConfig = field(default_factory=ClientConfig)
+    # How hard deliveries to other nodes are tried before they become dead letters.
+    delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     # Which remote domains federate: `allowlist` (partners only) or `open` (all but blocked).
     federation_mode: str = "allowlist"
     # Reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (web.proxies).
