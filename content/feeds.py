@@ -12,13 +12,16 @@ from content.statuses import Status
 async def fan_out(conn: asyncpg.Connection, status: Status, mentioned: list[int]) -> None:
     """Put a new status (or boost) in the home feeds it belongs to, and notify.
 
-    - the author always sees their own;
+    - a local author always sees their own;
     - public, unlisted, private and local statuses go to local followers (boosts only to those
       who show boosts, and not when the reader already has the original);
     - direct statuses go to mentioned local accounts that follow the author, as in Mastodon;
     - readers who block or mute the author are skipped."""
+    # Only members here read a home feed: a remote author gets no row.
     await conn.execute(
-        "INSERT INTO home_feed (account_id, status_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        """INSERT INTO home_feed (account_id, status_id)
+           SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM users WHERE account_id = $1)
+           ON CONFLICT DO NOTHING""",
         status.account_id,
         status.id,
     )
