@@ -12,6 +12,7 @@ from actors.remote import RemoteActorError, RemoteLookup, resolve_handle
 from actors.site import Site
 from content import linkify
 from content.statuses import STATUS_COLUMNS, Status, adjust_counter, get_status, status_from_row
+from content.tags import set_status_tags
 from content.visibility import VISIBILITIES, may_see, narrower
 
 MAX_CHARACTERS = 5000
@@ -191,23 +192,6 @@ async def check_draft(
     return Checked(draft, visibility, content, mentions, tuple(t[:100] for t in tags), reply_to)
 
 
-async def _store_tags(conn: asyncpg.Connection, status_id: int, tags: tuple[str, ...]) -> None:
-    if not tags:
-        return
-    await conn.execute(
-        """INSERT INTO tags (name) SELECT DISTINCT ON (lower(t)) t FROM unnest($1::text[]) AS t
-           ON CONFLICT (lower(name)) DO NOTHING""",
-        list(tags),
-    )
-    await conn.execute(
-        """INSERT INTO status_tags (status_id, tag_id)
-           SELECT $1, id FROM tags WHERE lower(name) = ANY($2::text[])
-           ON CONFLICT DO NOTHING""",
-        status_id,
-        [t.lower() for t in tags],
-    )
-
-
 async def insert_status(conn: asyncpg.Connection, author_id: int, checked: Checked) -> Status:
     """Store a checked draft; call inside the transaction that also fans it out."""
     draft = checked.draft
@@ -240,7 +224,7 @@ async def insert_status(conn: asyncpg.Connection, author_id: int, checked: Check
             status.id,
             list(checked.mentions),
         )
-    await _store_tags(conn, status.id, checked.tags)
+    await set_status_tags(conn, status.id, checked.tags)
     if draft.media_ids:
         await conn.execute(
             """UPDATE media_attachments SET status_id = $1

@@ -16,6 +16,7 @@ from actors.site import Site
 from content.compose import MAX_MEDIA, MAX_SPOILER, ComposeError, Draft, check_draft
 from content.status_views import MEDIA_COLUMNS
 from content.statuses import STATUS_COLUMNS, Status, status_from_row
+from content.tags import set_status_tags
 
 MAX_DESCRIPTION = 1500
 
@@ -215,23 +216,6 @@ async def _store_mentions(
     return added
 
 
-async def _store_tags(conn: asyncpg.Connection, status_id: int, tags: tuple[str, ...]) -> None:
-    await conn.execute("DELETE FROM status_tags WHERE status_id = $1", status_id)
-    if not tags:
-        return
-    await conn.execute(
-        """INSERT INTO tags (name) SELECT DISTINCT ON (lower(t)) t FROM unnest($1::text[]) AS t
-           ON CONFLICT (lower(name)) DO NOTHING""",
-        list(tags),
-    )
-    await conn.execute(
-        """INSERT INTO status_tags (status_id, tag_id)
-           SELECT $1, id FROM tags WHERE lower(name) = ANY($2::text[]) ON CONFLICT DO NOTHING""",
-        status_id,
-        [t.lower() for t in tags],
-    )
-
-
 async def store_edit(
     conn: asyncpg.Connection, status_id: int, checked: CheckedEdit, editor_id: int
 ) -> tuple[Status, list[int]] | None:
@@ -275,7 +259,7 @@ async def store_edit(
         checked.language,
     )
     added = await _store_mentions(conn, status_id, checked.mentions)
-    await _store_tags(conn, status_id, checked.tags)
+    await set_status_tags(conn, status_id, checked.tags)
     await _snapshot(conn, status_id, editor_id, None)
     return status_from_row(updated), added
 

@@ -20,6 +20,7 @@ from actors.profiles import adjust_stats
 from actors.site import Site
 from content.sanitise import html_to_text, sanitise_html
 from content.statuses import STATUS_COLUMNS, Status, adjust_counter, get_status, status_from_row
+from content.tags import set_status_tags
 
 MAX_CONTENT = 100_000  # characters of HTML; Mastodon caps remote text too
 MAX_SPOILER = 1000
@@ -136,23 +137,6 @@ async def was_deleted(conn: asyncpg.Connection, uri: str) -> bool:
     return found is not None
 
 
-async def _store_tags(conn: asyncpg.Connection, status_id: int, tags: tuple[str, ...]) -> None:
-    await conn.execute("DELETE FROM status_tags WHERE status_id = $1", status_id)
-    if not tags:
-        return
-    await conn.execute(
-        """INSERT INTO tags (name) SELECT t FROM unnest($1::text[]) AS t
-           ON CONFLICT (lower(name)) DO NOTHING""",
-        list(tags),
-    )
-    await conn.execute(
-        """INSERT INTO status_tags (status_id, tag_id)
-           SELECT $1, id FROM tags WHERE lower(name) = ANY($2::text[]) ON CONFLICT DO NOTHING""",
-        status_id,
-        [t.lower() for t in tags],
-    )
-
-
 async def _store_media(
     conn: asyncpg.Connection, status_id: int, account_id: int, media: tuple[RemoteMedia, ...]
 ) -> None:
@@ -236,7 +220,7 @@ async def insert_remote_status(conn: asyncpg.Connection, draft: RemoteDraft) -> 
     if status.thread_id is None:
         await conn.execute("UPDATE statuses SET thread_id = id WHERE id = $1", status.id)
     await _store_mentions(conn, status.id, draft.mention_ids)
-    await _store_tags(conn, status.id, clean_tags(draft.tags))
+    await set_status_tags(conn, status.id, clean_tags(draft.tags))
     await _store_media(conn, status.id, draft.account_id, draft.media)
     if reply_to is not None:
         await adjust_counter(conn, reply_to.id, "replies_count", 1)
@@ -307,7 +291,7 @@ async def update_remote_status(
         moment,
     )
     added = await _store_mentions(conn, status.id, draft.mention_ids)
-    await _store_tags(conn, status.id, clean_tags(draft.tags))
+    await set_status_tags(conn, status.id, clean_tags(draft.tags))
     await _snapshot(conn, status.id, moment)
     return status_from_row(row), added
 
