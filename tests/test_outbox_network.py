@@ -270,3 +270,7 @@ def test_a_profile_update_reaches_the_followers_nodes(network: Network) -> None:
     assert update["object"]["id"] == "http://a.test/users/alice"
     assert update["object"]["name"] == "Alice of A"
     assert update["object"]["summary"] == "<p>Partner liaison</p>"
+    # And b.test shows the new profile to its members
+    seen = bob.account_lookup("alice@a.test")
+    assert seen["display_name"] == "Alice of A"
+    assert "Partner liaison" in seen["note"]
