@@ -40,7 +40,13 @@ class ActionNotAllowed(PermissionError):
 
 
 async def federate(
-    conn: asyncpg.Connection, site: Site, activity: str, actor_id: int, status: Status
+    conn: asyncpg.Connection,
+    site: Site,
+    activity: str,
+    actor_id: int,
+    status: Status,
+    *,
+    boosters: list[int] | None = None,
 ) -> None:
     """Queue `activity` (`Announce`, `Undo Announce`, `Add`, `Remove`, `Update`, `Delete`;
     `Like` and `Undo Like` go through `federate_like`, which needs the favourite's id) by
@@ -51,7 +57,7 @@ async def federate(
     elif activity in ("Add", "Remove"):
         await federate_pin(conn, site, activity, status)
     elif activity in ("Update", "Delete"):
-        await federate_own_status(conn, site, activity, status)
+        await federate_own_status(conn, site, activity, status, boosters or [])
     else:
         raise ValueError(f"unknown status activity {activity!r}")
 
@@ -185,7 +191,8 @@ async def do_delete_status(
         if status.reblog_of_id is not None:
             await adjust_counter(conn, status.reblog_of_id, "reblogs_count", -1)
             await withdraw(conn, status.account_id, "reblog", status.reblog_of_id)
-        await federate(conn, site, "Delete", status.account_id, status)
+        boosters = [gone.account_id for gone in discarded if gone.id != status.id]
+        await federate(conn, site, "Delete", status.account_id, status, boosters=boosters)
     return True
 
 

@@ -61,10 +61,15 @@ async def _status_inboxes(
 
 
 async def federate_own_status(
-    conn: asyncpg.Connection, site: Site, kind: str, status: Status
+    conn: asyncpg.Connection,
+    site: Site,
+    kind: str,
+    status: Status,
+    boosters: Iterable[int] = (),
 ) -> None:
     """Queue `Create`, `Update` or `Delete` of the author's own status (a boost's Delete is
-    an Undo Announce). Remote statuses and `local` ones are left alone."""
+    an Undo Announce). Remote statuses and `local` ones are left alone. `boosters`: accounts
+    whose boosts a Delete has just removed — their nodes hear of it too, as in Mastodon."""
     if not status.local or status.visibility == "local":
         return
     if status.reblog_of_id is not None:
@@ -78,6 +83,7 @@ async def federate_own_status(
         activity = activities.delete(
             site.actor_url(author.username), site.status_uri(author.username, status.id)
         )
+        also = list(boosters)
     else:
         note = render_note(note_data(site, status, author.username, parts))
         if kind == "Create":

@@ -275,3 +275,24 @@ async def test_block_and_unblock_name_one_block(world: World) -> None:
     await do_block(world.conn, world.site, world.alice, zed)
     _, again = one_activity(await queued(world.conn))
     assert again["id"] != block["id"]
+
+
+async def test_a_delete_reaches_the_nodes_of_remote_boosters(world: World) -> None:
+    # Given a post of alice's boosted by dora on d.example, who does not follow alice
+    status = await world.post("boost me")
+    dora = await remote(world.conn, "dora", "d.example")
+    await world.conn.execute(
+        """INSERT INTO statuses (account_id, local, visibility, reblog_of_id, uri)
+           VALUES ($1, false, 'public', $2, 'https://d.example/users/dora/statuses/1/activity')""",
+        dora.id,
+        status.id,
+    )
+    await queued(world.conn)
+
+    # When alice deletes it
+    assert await do_delete_status(world.conn, world.site, status)
+
+    # Then the Delete also goes to dora's node
+    inboxes, delete = one_activity(await queued(world.conn))
+    assert delete["type"] == "Delete"
+    assert inboxes == sorted([B_INBOX, C_INBOX, "https://d.example/inbox"])
