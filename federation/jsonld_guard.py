@@ -1,4 +1,4 @@
-"""What an inbound document's `@context` may do before we read it as plain JSON.
+"""What an inbound document's `@context` may do, and whether it can be read as plain JSON.
 
 Fediverse servers read activities by their compact keys (`id`, `actor`, `object`…), as
 Mastodon does, and so do we: the fast path. That reading is only right while the document's
@@ -6,15 +6,14 @@ Mastodon does, and so do we: the fast path. That reading is only right while the
 otherwise write `"actor"` meaning something else to us than to a JSON-LD processor (and so
 to a signature checker or another server), and two readers would disagree on who did what.
 
-`check_context` decides, without the network:
+`check_context` decides, without the network and before any JSON-LD processing:
 - `"compact"`: only context URLs (bundled or not: unbundled ones are never fetched, and like
   Mastodon we do not let them change how we read the keys) and inline term definitions that
-  agree with ActivityStreams; read the keys directly;
-- `"normalise"`: inline definitions give an ActivityStreams meaning another name (an alias),
-  so the keys must be recomputed: `normalise` renames each alias to the term it stands for,
-  which is what JSON-LD compaction to the ActivityStreams context would do for these
-  documents (pyld itself is not imported here: it pulls in `requests`, which probes the
-  network stack at import, and full expansion would need contexts we never fetch);
+  agree with ActivityStreams, and keys that are plain terms; read the keys directly;
+- `"jsonld"`: the document is not hostile but its keys are not the ActivityStreams terms:
+  an inline definition gives an ActivityStreams meaning another name (an alias), or keys are
+  `as:` CURIEs, full ActivityStreams IRIs or JSON-LD keywords (`@id`, `@type`: expanded
+  form). `federation.jsonld_compaction` compacts it with pyld to the ActivityStreams terms;
 - `ContextRefusedError`: a redefinition of an ActivityStreams term (`id`, `type`, `actor`…)
   to another meaning, an alias of a JSON-LD keyword, a `null` that resets the context, or a
   context that is not a string, object or array of them.
@@ -28,8 +27,12 @@ from typing import Any, Literal
 
 from federation.contexts import ACTIVITYSTREAMS, bundled_context
 
-Reading = Literal["compact", "normalise"]
+Reading = Literal["compact", "jsonld"]
 _AS = "https://www.w3.org/ns/activitystreams#"
+# Keys that only a JSON-LD processor reads right: ActivityStreams IRIs spelt out or as CURIEs,
+# and keywords used directly (expanded form). Other CURIE keys (`diaspora:guid`, `vcard:bday`
+# from Friendica, Misskey…) are extensions we do not read and stay on the fast path.
+_EXPANDED_KEYS = ("as:", _AS, "http://www.w3.org/ns/activitystreams#", "@")
 _MAX_DEPTH = 8
 
 
@@ -106,7 +109,7 @@ def _inline_reading(definitions: Mapping[str, Any]) -> Reading:
         elif expanded.startswith("@"):
             raise ContextRefusedError(f"the @context makes {term!r} an alias of {expanded}")
         elif expanded in _as_iris():
-            reading = "normalise"
+            reading = "jsonld"
     return reading
 
 
@@ -116,8 +119,8 @@ def _context_reading(context: Any) -> Reading:
         if isinstance(entry, str):
             continue
         if isinstance(entry, Mapping):
-            if _inline_reading(entry) == "normalise":
-                reading = "normalise"
+            if _inline_reading(entry) == "jsonld":
+                reading = "jsonld"
             continue
         if entry is None:
             raise ContextRefusedError("the @context resets the ActivityStreams terms (null)")
@@ -134,54 +137,11 @@ def check_context(document: Mapping[str, Any]) -> Reading:
         if depth > _MAX_DEPTH:
             continue
         if isinstance(value, Mapping):
-            if "@context" in value and _context_reading(value["@context"]) == "normalise":
-                reading = "normalise"
+            if "@context" in value and _context_reading(value["@context"]) == "jsonld":
+                reading = "jsonld"
+            if any(k != "@context" and k.startswith(_EXPANDED_KEYS) for k in value):
+                reading = "jsonld"
             pending.extend((v, depth + 1) for k, v in value.items() if k != "@context")
         elif isinstance(value, list):
             pending.extend((item, depth + 1) for item in value)
     return reading
-
-
-def _aliases(context: Any, prefixes: Mapping[str, str]) -> dict[str, str]:
-    """Inline term → the ActivityStreams term it is another name for."""
-    by_iri = {iri: term for term, iri in _as_terms().items()}
-    found: dict[str, str] = {}
-    for entry in context if isinstance(context, list) else [context]:
-        if not isinstance(entry, Mapping):
-            continue
-        local_prefixes = {**prefixes, **{k: v for k, v in entry.items() if isinstance(v, str)}}
-        for term, definition in entry.items():
-            iri = definition.get("@id") if isinstance(definition, Mapping) else definition
-            if isinstance(iri, str) and term not in by_iri.values():
-                target = by_iri.get(_expand(iri, local_prefixes))
-                if target is not None:
-                    found[term] = target
-    return found
-
-
-def normalise(document: Mapping[str, Any], _aliased: Mapping[str, str] | None = None) -> Any:
-    """The document with inline aliases renamed to the ActivityStreams terms they stand for
-    (`{"by": "as:actor"}` makes `"by"` read as `"actor"`), recursively, honouring the
-    `@context` of embedded objects. A term already present is never overwritten. Call only
-    on a document `check_context` passed."""
-    aliased = dict(_aliased or {})
-    if "@context" in document:
-        aliased.update(_aliases(document["@context"], {"as": _AS}))
-    renamed: dict[str, Any] = {}
-    for key, value in document.items():
-        if key == "@context":
-            renamed[key] = value
-            continue
-        target = aliased.get(key, key)
-        if target in document and target != key:
-            target = key
-        renamed[target] = _normalise_value(value, aliased)
-    return renamed
-
-
-def _normalise_value(value: Any, aliased: Mapping[str, str]) -> Any:
-    if isinstance(value, Mapping):
-        return normalise(value, aliased)
-    if isinstance(value, list):
-        return [_normalise_value(item, aliased) for item in value]
-    return value

@@ -13,6 +13,7 @@ nothing (STYLE.md)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -28,7 +29,8 @@ from actors.remote import RemoteActorUnavailableError, key_lookup
 from db.queue import enqueue
 from federation.as2_objects import Activity, ObjectError, as_list, id_of, parse_activity
 from federation.http_client import FederationClient
-from federation.jsonld_guard import ContextRefusedError, check_context, normalise
+from federation.jsonld_compaction import compact
+from federation.jsonld_guard import ContextRefusedError, check_context
 from federation.origin import host_of, same_host
 from federation.signature_model import SignatureError, UnknownKeyError
 from federation.signatures import verify_request
@@ -81,14 +83,14 @@ def _document(body: bytes) -> dict[str, Any]:
     return document
 
 
-def _readable(document: dict[str, Any]) -> dict[str, Any]:
+async def _readable(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as compact ActivityStreams JSON: as sent (the fast path), or compacted
+    by pyld in a thread when its keys are not the ActivityStreams terms."""
     try:
-        reading = check_context(document)
+        if check_context(document) == "jsonld":
+            return await asyncio.to_thread(compact, document)
     except ContextRefusedError as error:
         raise InboxRefusedError(400, str(error)) from None
-    if reading == "normalise":
-        normalised: dict[str, Any] = normalise(document)
-        return normalised
     return document
 
 
@@ -156,7 +158,7 @@ async def receive(
     (None for the shared inbox). Raises InboxRefusedError."""
     if inbox_owner is not None and await get_local_account(conn, inbox_owner) is None:
         raise InboxRefusedError(404, "Record not found")
-    document = _readable(_document(request.body))
+    document = await _readable(_document(request.body))
     try:
         activity = parse_activity(document)
     except ObjectError as error:

@@ -56,6 +56,11 @@ ours = {name.split(".")[0] for name in modules}
 # calls tempfile.gettempdir(); its first call in a process probes the temp directory by writing
 # a throwaway file. That is the standard library filling a cache, done here before the hook.
 tempfile.gettempdir()
+# pyld (imported by federation.jsonld_compaction) imports requests, whose urllib3 probes for
+# IPv6 support at import: `HAS_IPV6 = _has_ipv6("::1")` binds a throwaway socket to ::1 port 0
+# and closes it, never connecting or resolving. Only that module is imported before the hook;
+# every other bind, connect or lookup is still refused.
+import urllib3.util.connection
 sys.addaudithook(hook)
 failures = []
 for name in modules:
