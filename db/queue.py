@@ -79,15 +79,18 @@ async def enqueue(
     max_attempts: int = 20,
 ) -> int:
     """Add a job in the caller's transaction; workers hear of it when that transaction commits."""
+    # One round trip: the notification rides on the insert (PostgreSQL delivers it at commit).
     job_id: int = await conn.fetchval(
-        """INSERT INTO jobs (kind, payload, run_at, max_attempts)
-           VALUES ($1, $2, now() + make_interval(secs => $3), $4) RETURNING id""",
+        """WITH job AS (
+               INSERT INTO jobs (kind, payload, run_at, max_attempts)
+               VALUES ($1, $2, now() + make_interval(secs => $3), $4) RETURNING id)
+           SELECT job.id FROM job, pg_notify($5, $1)""",
         kind,
         dict(payload or {}),
         delay,
         max_attempts,
+        CHANNEL,
     )
-    await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, kind)
     return job_id
 
 
