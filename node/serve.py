@@ -15,7 +15,7 @@ from actors.accounts import ensure_first_admin, ensure_instance_actor
 from actors.signers import open_federation_client
 from actors.site import Site
 from db.migrate import migrate
-from db.pool import connection, create_pool
+from db.pool import close_pool, connection, create_pool
 from db.queue import Worker
 from federation.http_client import ClientConfig, FederationClient
 from node.database import database_url
@@ -116,4 +116,4 @@ async def serve(settings: Settings, out: TextIO = sys.stdout) -> None:
             await worker_client.close()
         if runner is not None:
             await runner.cleanup()
-        await pool.close()
+        await close_pool(pool)

@@ -19,7 +19,7 @@ from mastodon import Mastodon
 from actors.accounts import Member, do_create_member
 from actors.credentials import do_create_token
 from actors.site import Site
-from db.pool import create_pool
+from db.pool import close_pool, create_pool
 from db.queue import Worker
 from federation.http_client import FederationClient
 from node.jobs import job_handlers
@@ -77,7 +77,7 @@ class LiveNode:
         if self.runner is not None:
             await self.runner.cleanup()
         if self.pool is not None:
-            await self.pool.close()
+            await close_pool(self.pool)
 
     def stop(self) -> None:
         self.call(self._stop)

@@ -26,7 +26,7 @@ import sys
 
 import asyncpg
 
-from db.pool import create_pool
+from db.pool import close_pool, create_pool
 from db.queue import Job, Worker, counts
 
 EXIT_DEADLINE = 3
@@ -110,7 +110,7 @@ async def work(args: argparse.Namespace) -> None:
         finally:
             stdin.close()
     finally:
-        await pool.close()
+        await close_pool(pool, within=5)
 
 
 def main() -> int:
