@@ -19,6 +19,7 @@ from actors.accounts import (
     list_members,
 )
 from actors.credentials import check_scopes, do_create_token
+from actors.node_policy import CHOICES, PolicyError, do_set_policy, load_policy, parse_value
 from actors.partners import (
     PartnerError,
     do_allow_domain,
@@ -147,6 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("target_domain", metavar="DOMAIN")
     policy_list = policy_commands.add_parser("list", help="list allowed and blocked domains")
     _add_common(policy_list)
+
+    policy = commands.add_parser("policy", help="the admins' choices for this node")
+    node_policy = policy.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
+    _add_common(node_policy.add_parser("list", help="show every choice and its value"))
+    change = node_policy.add_parser("set", help="change one choice")
+    _add_common(change)
+    change.add_argument("key", choices=sorted(CHOICES), metavar="KEY")
+    change.add_argument("value", metavar="VALUE", help="true/false, or domains separated by commas")
     return parser
 
 
@@ -273,6 +282,20 @@ async def cmd_federation(settings: Settings, args: argparse.Namespace, out: Text
     await _with_database(settings, run)
 
 
+async def cmd_policy(settings: Settings, args: argparse.Namespace, out: TextIO) -> None:
+    async def run(conn: asyncpg.Connection) -> None:
+        if args.policy_command == "set":
+            current = await do_set_policy(conn, args.key, parse_value(args.key, args.value))
+        else:
+            current = await load_policy(conn)
+        for key in sorted(CHOICES):
+            value = getattr(current, key)
+            shown = str(value).lower() if isinstance(value, bool) else ",".join(value) or "-"
+            out.write(f"{key:<28} {shown}\n")
+
+    await _with_database(settings, run)
+
+
 async def cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> None:
     await serve(settings, out)
 
@@ -283,6 +306,7 @@ COMMANDS = {
     "user": cmd_user,
     "token": cmd_token,
     "federation": cmd_federation,
+    "policy": cmd_policy,
 }
 
 
@@ -298,6 +322,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         SettingsError,
         MemberError,
         PartnerError,
+        PolicyError,
         WeakPassword,
         CommandError,
         EmbeddedDatabaseError,
