@@ -5,7 +5,8 @@ The order matters. Cheap, local checks come first (size, JSON, `@context`, shape
 federation policy, so a blocked node costs no key fetch; then the HTTP signature (which may
 fetch the signer's actor); then origins (FEP-fe34): the key's owner is the actor, and the
 activity and the objects it carries on the actor's behalf live on the actor's host. Only then
-is anything written, and the row and its job are written together.
+is anything written, and the row and its job are written together (`inbox.inbound_writer`,
+which commits the deliveries arriving together in one transaction), before the answer.
 
 Refusals carry a status and a message for the sender (`InboxRefusedError`). What a blocked
 or not-allowed node sends is answered 202 like anything else and dropped, so it learns
@@ -22,11 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+import orjson
 
-from actors.accounts import get_local_account
-from actors.partners import allows_domain
-from actors.remote import RemoteActorUnavailableError, key_lookup
-from db.queue import enqueue
+from actors.remote import RemoteActorUnavailableError
 from federation.as2_objects import Activity, ObjectError, as_list, id_of, parse_activity
 from federation.http_client import FederationClient
 from federation.jsonld_compaction import compact
@@ -34,6 +33,8 @@ from federation.jsonld_guard import ContextRefusedError, check_context
 from federation.origin import host_of, same_host
 from federation.signature_model import SignatureError, UnknownKeyError
 from federation.signatures import verify_request
+from inbox.inbound_writer import InboundWriter
+from inbox.intake import InboxIntake
 
 log = logging.getLogger(__name__)
 INBOX_JOB = "inbox.process"
@@ -75,9 +76,12 @@ def _document(body: bytes) -> dict[str, Any]:
     if len(body) > MAX_ACTIVITY_BYTES:
         raise InboxRefusedError(413, "Request body is too large")
     try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise InboxRefusedError(400, "The request body is not valid JSON") from None
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        try:  # orjson refuses a few things the JSON standard allows (integers over 64 bits)
+            document = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise InboxRefusedError(400, "The request body is not valid JSON") from None
     if not isinstance(document, dict):
         raise InboxRefusedError(400, "The activity must be a JSON object")
     return document
@@ -127,36 +131,13 @@ def activity_key(activity: Activity, body: bytes) -> str:
     return "urn:sha256:" + hashlib.sha256(body).hexdigest()
 
 
-async def _store(
-    conn: asyncpg.Connection, key: str, activity: Activity, document: dict[str, Any]
-) -> bool:
-    async with conn.transaction():
-        row_id = await conn.fetchval(
-            """INSERT INTO inbound_activities (activity_id, activity_type, actor_uri, payload)
-               VALUES ($1, $2, $3, $4)
-               ON CONFLICT (activity_id) DO NOTHING RETURNING id""",
-            key,
-            activity.type[:100],
-            activity.actor,
-            document,
-        )
-        if row_id is None:
-            return False
-        await enqueue(conn, INBOX_JOB, {"id": row_id})
-    return True
-
-
 async def receive(
-    conn: asyncpg.Connection,
-    client: FederationClient,
-    request: InboundRequest,
-    *,
-    federation_mode: str,
-    inbox_owner: str | None = None,
+    intake: InboxIntake, request: InboundRequest, *, inbox_owner: str | None = None
 ) -> Received:
     """Check and store one delivery. `inbox_owner` is the local username of a personal inbox
-    (None for the shared inbox). Raises InboxRefusedError."""
-    if inbox_owner is not None and await get_local_account(conn, inbox_owner) is None:
+    (None for the shared inbox). Returns once the activity is committed (or refused, or
+    dropped). Raises InboxRefusedError."""
+    if inbox_owner is not None and not await intake.has_member(inbox_owner):
         raise InboxRefusedError(404, "Record not found")
     document = await _readable(_document(request.body))
     try:
@@ -166,7 +147,7 @@ async def receive(
     domain = host_of(activity.actor)
     if not domain:
         raise InboxRefusedError(400, "The actor is not an http(s) URL")
-    if not await allows_domain(conn, domain, mode=federation_mode):
+    if not await intake.allows(domain):
         log.info("dropped %s from %s: not a partner", activity.type, domain)
         return Received("dropped")
     try:
@@ -175,7 +156,7 @@ async def receive(
             request.raw_path,
             request.headers,
             request.body,
-            key_lookup(conn, client),
+            intake.key_lookup(),
             scheme=request.scheme,
             authority=request.authority,
         )
@@ -192,6 +173,15 @@ async def receive(
         raise InboxRefusedError(401, f"The signing key could not be fetched: {error}") from None
     _check_origins(activity, verified.owner, verified.key_id)
     key = activity_key(activity, request.body)
-    if not await _store(conn, key, activity, document):
+    if not await intake.writer.store(key, activity.type, activity.actor, document):
         return Received("duplicate", key)
     return Received("queued", key)
+
+
+def new_intake(
+    pool: asyncpg.Pool, client: FederationClient, *, federation_mode: str
+) -> InboxIntake:
+    """The accepting side of a process, storing into the `inbox.process` queue."""
+    return InboxIntake(
+        pool, client, InboundWriter(pool, INBOX_JOB), federation_mode=federation_mode
+    )

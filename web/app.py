@@ -33,8 +33,11 @@ CONTENT_SECURITY_POLICY = (
 
 @web.middleware
 async def database_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Hold one pooled connection for the whole request (static and media files need none)."""
-    if request.path.startswith(("/static/", "/system/")):
+    """Hold one pooled connection for the whole request (static and media files need none,
+    and the inboxes take one only when they need it)."""
+    if request.path.startswith(("/static/", "/system/")) or (
+        request.match_info.handler in inbox_routes.WITHOUT_CONNECTION
+    ):
         return await handler(request)
     async with request.app[POOL].acquire() as conn:
         request[CONNECTION] = conn

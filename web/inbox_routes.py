@@ -4,11 +4,22 @@ node's shared one (`POST /inbox`). Thin: read the body under a cap, hand the req
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from aiohttp import web
 
-from inbox.receive import MAX_ACTIVITY_BYTES, InboundRequest, InboxRefusedError, receive
+from inbox.intake import InboxIntake
+from inbox.receive import (
+    MAX_ACTIVITY_BYTES,
+    InboundRequest,
+    InboxRefusedError,
+    new_intake,
+    receive,
+)
 from web.errors import ApiError
-from web.keys import config, connection, federation
+from web.keys import CONFIG, FEDERATION, POOL
+
+INTAKE = web.AppKey("inbox_intake", InboxIntake)
 
 _TOO_LARGE = "Request body is too large"
 
@@ -37,13 +48,7 @@ async def _deliver(request: web.Request, inbox_owner: str | None) -> web.Respons
         authority=request.host,
     )
     try:
-        await receive(
-            connection(request),
-            federation(request),
-            inbound,
-            federation_mode=config(request).federation_mode,
-            inbox_owner=inbox_owner,
-        )
+        await receive(request.app[INTAKE], inbound, inbox_owner=inbox_owner)
     except InboxRefusedError as refused:
         raise ApiError(refused.status, str(refused)) from None
     return web.Response(status=202)
@@ -57,6 +62,20 @@ async def shared_inbox(request: web.Request) -> web.Response:
     return await _deliver(request, None)
 
 
+# The inboxes take pooled connections only for what they write or look up (see
+# `inbox.intake`); the database middleware leaves them alone.
+WITHOUT_CONNECTION = frozenset({personal_inbox, shared_inbox})
+
+
+async def intake(app: web.Application) -> AsyncIterator[None]:
+    """The process's inbox intake; opened after the federation client, closed before it."""
+    opened = new_intake(app[POOL], app[FEDERATION], federation_mode=app[CONFIG].federation_mode)
+    app[INTAKE] = opened
+    yield
+    await opened.writer.close()
+
+
 def setup(app: web.Application) -> None:
+    app.cleanup_ctx.append(intake)
     app.router.add_post("/users/{name}/inbox", personal_inbox)
     app.router.add_post("/inbox", shared_inbox)
