@@ -17,6 +17,7 @@ queue. A worker that loses the database keeps retrying rather than stopping.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import os
@@ -162,14 +163,17 @@ def _clamp(seconds: float) -> float:
     return min(float(seconds), MAX_DELAY)
 
 
+# Ready jobs by the `jobs_ready` index and lapsed leases by `jobs_leased`, each locked as it
+# is read: one plan that ORed the two scanned and sorted the whole table on every claim.
 _CLAIM = """
-WITH next AS (
-    SELECT id FROM jobs
-    WHERE (state = 'queued' AND run_at <= now())
-       OR (state = 'running' AND locked_until < now())
-    ORDER BY run_at, id
-    LIMIT $1
-    FOR UPDATE SKIP LOCKED
+WITH lapsed AS (
+    SELECT id FROM jobs WHERE state = 'running' AND locked_until < now()
+    ORDER BY locked_until LIMIT $1 FOR UPDATE SKIP LOCKED
+), ready AS (
+    SELECT id FROM jobs WHERE state = 'queued' AND run_at <= now()
+    ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED
+), next AS (
+    (SELECT id FROM lapsed) UNION ALL (SELECT id FROM ready) LIMIT $1
 )
 UPDATE jobs SET state = 'running', attempts = jobs.attempts + 1, locked_by = $2,
                 locked_until = now() + make_interval(secs => $3), updated_at = now()
@@ -204,6 +208,9 @@ WHERE id = ANY($1::bigint[]) AND locked_by = $2 AND state = 'running'
 class Worker:
     """Runs jobs from the queue with up to `concurrency` at once, each on its own connection.
 
+    A claim takes up to `concurrency` jobs more than there are free slots; what waits for a
+    slot holds its lease like a running job (renewed, and given back at shutdown).
+
     The pool needs `concurrency + 3` connections: one per running job, the listener, the lease
     heartbeat and the claim. One `run()` or `drain()` at a time per Worker: its name is its
     identity in the `jobs` table."""
@@ -229,6 +236,8 @@ class Worker:
         self.poll_seconds = poll_seconds
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._running: dict[asyncio.Task[None], Job] = {}
+        # Claimed a moment ahead of a free slot: one claim serves many slots (see `run`).
+        self._claimed: collections.deque[Job] = collections.deque()
         self._wake = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
 
@@ -309,7 +318,7 @@ class Worker:
         and tried again, never the end of the heartbeat."""
         while True:
             await asyncio.sleep(self.lease_seconds / 3)
-            ids = sorted({job.id for job in self._running.values()})
+            ids = sorted({job.id for job in [*self._running.values(), *self._claimed]})
             if not ids:
                 continue
             try:
@@ -378,9 +387,13 @@ class Worker:
                 try:
                     await self._listen()
                     free = self.concurrency - len(self._running)
-                    if free > 0:
-                        for job in await self.claim(free):
-                            self._start(job)
+                    if free > 0 and not self._claimed:
+                        # Up to a slot's worth more than is free: as slots free up one by one
+                        # they start what was claimed instead of claiming one job each.
+                        self._claimed.extend(await self.claim(free + self.concurrency))
+                    while free > 0 and self._claimed:
+                        self._start(self._claimed.popleft())
+                        free -= 1
                 except Exception as error:
                     unexpected = not isinstance(error, _UNREACHABLE)
                     log.warning("worker %s: %s", self.name, error, exc_info=unexpected)
@@ -396,6 +409,7 @@ class Worker:
             for task in tasks:
                 task.cancel()
             await asyncio.wait([heartbeat, *tasks])
+            self._claimed.clear()  # never started: given back below with the rest
             await self._unlisten()
             await self._release_all()
 
