@@ -10,6 +10,7 @@ that does not verify is never answered from the cache: verification asks again w
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,6 +78,7 @@ class InboxIntake:
         self._allowed: _TimedCache[bool] = _TimedCache(cache_seconds, clock)
         self._keys: _TimedCache[ResolvedKey] = _TimedCache(cache_seconds, clock)
         self._members: _TimedCache[bool] = _TimedCache(cache_seconds, clock)
+        self._lookups: dict[tuple[str, bool], asyncio.Future[ResolvedKey | None]] = {}
 
     async def allows(self, domain: str) -> bool:
         """`actors.partners.allows_domain` under this node's mode, at most `cache_seconds` old."""
@@ -105,12 +107,22 @@ class InboxIntake:
         async def lookup(key_id: str, *, refresh: bool) -> ResolvedKey | None:
             if not refresh and (known := self._keys.get(key_id)) is not None:
                 return known.value
-            async with self.pool.acquire() as conn:
-                found = await key_lookup(conn, self.client)(key_id, refresh=refresh)
-            if isinstance(found, str):
-                found = ResolvedKey(found)
-            if found is not None:
-                self._keys.put(key_id, found)
-            return found
+            # Deliveries signed by one new actor arrive together: one lookup (one pooled
+            # connection, one fetch of the actor) answers them all.
+            flight = self._lookups.get((key_id, refresh))
+            if flight is None:
+                flight = asyncio.ensure_future(self._look_up(key_id, refresh))
+                self._lookups[key_id, refresh] = flight
+                flight.add_done_callback(lambda _: self._lookups.pop((key_id, refresh), None))
+            return await asyncio.shield(flight)
 
         return lookup
+
+    async def _look_up(self, key_id: str, refresh: bool) -> ResolvedKey | None:
+        async with self.pool.acquire() as conn:
+            found = await key_lookup(conn, self.client)(key_id, refresh=refresh)
+        if isinstance(found, str):
+            found = ResolvedKey(found)
+        if found is not None:
+            self._keys.put(key_id, found)
+        return found
