@@ -17,14 +17,15 @@ async def fan_out(conn: asyncpg.Connection, status: Status, mentioned: list[int]
       who show boosts, and not when the reader already has the original);
     - direct statuses go to mentioned local accounts that follow the author, as in Mastodon;
     - readers who block or mute the author are skipped."""
-    # Only members here read a home feed: a remote author gets no row.
-    await conn.execute(
-        """INSERT INTO home_feed (account_id, status_id)
-           SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM users WHERE account_id = $1)
-           ON CONFLICT DO NOTHING""",
-        status.account_id,
-        status.id,
-    )
+    # Only members here read a home feed: a remote author gets no row (nor a query).
+    if status.local:
+        await conn.execute(
+            """INSERT INTO home_feed (account_id, status_id)
+               SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM users WHERE account_id = $1)
+               ON CONFLICT DO NOTHING""",
+            status.account_id,
+            status.id,
+        )
     is_boost = status.reblog_of_id is not None
     await conn.execute(
         """INSERT INTO home_feed (account_id, status_id)

@@ -219,8 +219,11 @@ async def insert_remote_status(conn: asyncpg.Connection, draft: RemoteDraft) -> 
     status = status_from_row(row)
     if status.thread_id is None:
         await conn.execute("UPDATE statuses SET thread_id = id WHERE id = $1", status.id)
-    await _store_mentions(conn, status.id, draft.mention_ids)
-    await set_status_tags(conn, status.id, clean_tags(draft.tags))
+    # A new status has no mentions or tags yet: only what it brings costs a query.
+    if draft.mention_ids:
+        await _store_mentions(conn, status.id, draft.mention_ids)
+    if tags := clean_tags(draft.tags):
+        await set_status_tags(conn, status.id, tags)
     await _store_media(conn, status.id, draft.account_id, draft.media)
     if reply_to is not None:
         await adjust_counter(conn, reply_to.id, "replies_count", 1)

@@ -24,7 +24,7 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -240,6 +240,7 @@ class Worker:
         self._claimed: collections.deque[Job] = collections.deque()
         self._wake = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
+        self._kept: list[asyncpg.Connection] = []
 
     async def claim(self, limit: int) -> list[Job]:
         async with self.pool.acquire() as conn:
@@ -254,7 +255,7 @@ class Worker:
                     raise PermanentFailure("the worker running it stopped too many times")
                 if handler is None:
                     raise PermanentFailure(f"no handler for job kind {job.kind!r}")
-                async with self.pool.acquire() as conn:
+                async with self._connection() as conn:
                     await handler(conn, job)
                     # On the handler's connection: one pool round trip per job, not two.
                     finished = await self._finish(conn, job)
@@ -271,6 +272,27 @@ class Worker:
         except _UNREACHABLE as error:
             # The outcome was not recorded; the lease runs out and the job runs again.
             log.warning("job %s: could not record the outcome: %s", job.id, error)
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection for one job. One that ends a job cleanly is kept for the next (the
+        pool's reset costs a round trip); one that saw an error goes back to the pool."""
+        conn = self._kept.pop() if self._kept else await self.pool.acquire()
+        try:
+            yield conn
+        except BaseException:
+            await self.pool.release(conn)
+            raise
+        if conn.is_in_transaction() or len(self._kept) >= self.concurrency:
+            await self.pool.release(conn)
+        else:
+            self._kept.append(conn)
+
+    async def _give_back_kept(self) -> None:
+        """Idle: what the worker kept goes back to the pool, for the web side to use."""
+        while self._kept:
+            with contextlib.suppress(*_UNREACHABLE):
+                await self.pool.release(self._kept.pop())
 
     async def _finish(self, conn: asyncpg.Connection, job: Job) -> bool:
         try:
@@ -399,6 +421,8 @@ class Worker:
                     log.warning("worker %s: %s", self.name, error, exc_info=unexpected)
                     await asyncio.sleep(min(self.poll_seconds, 1.0))
                     continue
+                if not self._running and not self._claimed:
+                    await self._give_back_kept()
                 # Woken by a new job, a finished job (a free slot), a lost listener or the poll,
                 # which also finds retries whose time has come and jobs whose worker died.
                 with contextlib.suppress(TimeoutError):
@@ -410,6 +434,7 @@ class Worker:
                 task.cancel()
             await asyncio.wait([heartbeat, *tasks])
             self._claimed.clear()  # never started: given back below with the rest
+            await self._give_back_kept()
             await self._unlisten()
             await self._release_all()
 
@@ -426,4 +451,5 @@ class Worker:
         finally:
             heartbeat.cancel()
             await asyncio.wait([heartbeat])
+            await self._give_back_kept()
         return ran
