@@ -47,6 +47,9 @@ async def security_headers_middleware(request: web.Request, handler: Handler) ->
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
+    if request.secure:
+        # Served over https (directly or behind a trusted proxy): browsers keep to https.
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if response.content_type == "text/html":
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Frame-Options", "DENY")
