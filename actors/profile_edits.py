@@ -129,3 +129,21 @@ async def apply_profile_edit(conn: asyncpg.Connection, user_id: int, edit: Profi
     if user_sets:
         await conn.execute(f"UPDATE users SET {', '.join(user_sets)} WHERE id = $1", *user_args)
     return bool(was_locked) and edit.locked is False
+
+
+PROFILE_IMAGES = ("avatar", "header")
+
+
+async def clear_profile_image(conn: asyncpg.Connection, account_id: int, which: str) -> str | None:
+    """Back to the default picture (inside the caller's transaction); the stored path that was
+    replaced, for the caller to delete once committed."""
+    if which not in PROFILE_IMAGES:
+        raise ValueError(which)
+    column = f"{which}_url"
+    previous: str | None = await conn.fetchval(
+        f"""UPDATE accounts SET {column} = NULL, updated_at = now()
+            FROM (SELECT {column} AS old FROM accounts WHERE id = $1 FOR UPDATE) o
+            WHERE accounts.id = $1 RETURNING o.old""",
+        account_id,
+    )
+    return previous

@@ -12,7 +12,12 @@ import asyncpg
 
 from actors.accounts import Member, get_local_account
 from actors.directory import get_account_link
-from actors.profile_edits import ProfileEdit, apply_profile_edit, check_profile_edit
+from actors.profile_edits import (
+    ProfileEdit,
+    apply_profile_edit,
+    check_profile_edit,
+    clear_profile_image,
+)
 from actors.remote import remote_followers_inboxes
 from actors.site import Site
 from content.media import remove_profile_image, save_profile_image
@@ -73,3 +78,15 @@ async def do_update_credentials(
         await remove_profile_image(media_root, member.account.avatar_url)
     if header is not None:
         await remove_profile_image(media_root, member.account.header_url)
+
+
+async def do_remove_profile_image(
+    conn: asyncpg.Connection, site: Site, media_root: Path, member: Member, which: str
+) -> None:
+    """`DELETE /api/v1/profile/avatar|header`: the default picture again, told to remote
+    followers like any other profile edit; removing one that is already gone is no error."""
+    async with conn.transaction():
+        previous = await clear_profile_image(conn, member.account.id, which)
+        if previous is not None:
+            await _federate_profile(conn, site, member)
+    await remove_profile_image(media_root, previous)

@@ -18,7 +18,7 @@ from content.account_statuses import ProfileFilter, profile_status_ids
 from content.images import MediaError
 from content.media import MAX_PROFILE_IMAGE_BYTES
 from content.status_views import load_status_views
-from outbox.profile_updates import do_update_credentials
+from outbox.profile_updates import do_remove_profile_image, do_update_credentials
 from web.errors import ApiError
 from web.keys import config, connection
 from web.mastodon import relationships
@@ -230,6 +230,18 @@ async def following(request: web.Request) -> web.Response:
     return await _follow_list(request, "following")
 
 
+async def delete_profile_image(request: web.Request) -> web.Response:
+    """Mastodon 4.2's `DELETE /api/v1/profile/avatar` and `/header`."""
+    member = await require_member(request, "write:accounts")
+    which = request.match_info["image"]
+    await do_remove_profile_image(
+        connection(request), config(request).site, config(request).media_root, member, which
+    )
+    updated = await get_member_by_user_id(connection(request), member.user_id)
+    assert updated is not None
+    return await credential_account(request, updated)
+
+
 def setup(app: web.Application) -> None:
     # Fixed paths first, so `/api/v1/accounts/{id}` never takes them.
     add_routes(
@@ -239,6 +251,7 @@ def setup(app: web.Application) -> None:
             ("PATCH", "/api/v1/accounts/update_credentials", update_credentials),
             ("GET", "/api/v1/accounts/lookup", lookup),
             ("GET", "/api/v1/accounts/search", search),
+            ("DELETE", "/api/v1/profile/{image:avatar|header}", delete_profile_image),
         ],
     )
     relationships.setup(app)
