@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from actors.accounts import Account
+from actors.accounts import INSTANCE_ACTOR, Account
 from actors.follow_collections import follow_collection_page, follow_collection_size
 from content.peer_access import count_outbox, featured_for_peer, outbox_page
 from db.keyset import Window
@@ -21,7 +21,7 @@ from outbox.collection_pages import (
 )
 from outbox.served_documents import status_activity
 from outbox.status_documents import load_note
-from web.activity_responses import PRIVATE_CACHE, activity_response, member_account
+from web.activity_responses import PRIVATE_CACHE, PUBLIC_CACHE, activity_response, member_account
 from web.errors import ApiError
 from web.keys import config, connection
 from web.signed_fetch import Peer, require_peer
@@ -118,8 +118,16 @@ async def featured(request: web.Request) -> web.Response:
     return activity_response(ordered_items(collection, notes), PRIVATE_CACHE)
 
 
+async def instance_outbox(request: web.Request) -> web.Response:
+    """The instance actor posts nothing; its outbox is public and always empty, so a node
+    that follows the link from `/actor` finds a collection rather than a 404."""
+    collection = config(request).site.outbox_url(INSTANCE_ACTOR)
+    return activity_response(ordered_items(collection, []), PUBLIC_CACHE)
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/users/{name}/outbox", outbox)
+    app.router.add_get("/actor/outbox", instance_outbox)
     app.router.add_get("/users/{name}/followers", followers)
     app.router.add_get("/users/{name}/following", following)
     app.router.add_get("/users/{name}/featured", featured)
