@@ -3,9 +3,13 @@
 A Create is kept when it concerns someone here: a local member follows its author, it
 mentions a local account, or it answers a status we have. Anything else (a partner's whole
 firehose) is not ours to store. Updates are edits with history; Deletes are soft, as local
-deletes are."""
+deletes are. An Update of a recent post we do not have is taken as its Create, as Mastodon does:
+the two can arrive out of order, and an edit that newly mentions someone here is how they first
+hear of the post."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 from actors.local_followers import has_local_followers
 from actors.profiles import adjust_stats
@@ -43,11 +47,19 @@ async def _concerns_us(ctx: InboxContext, post: Post, draft: RemoteDraft) -> boo
     return await has_local_followers(ctx.conn, draft.account_id)
 
 
+# An Update of an unknown post older than this is an edit we were never interested in.
+UPDATE_AS_CREATE_WITHIN = timedelta(days=3)
+
+
 async def handle_create(ctx: InboxContext, activity: Activity) -> None:
     if activity.embedded is None:
         raise Ignored("Create does not embed its object")
     post = _post(activity.embedded)
     check_author(post, activity.actor)
+    await _create(ctx, activity, post)
+
+
+async def _create(ctx: InboxContext, activity: Activity, post: Post) -> None:
     author = await ctx.actor(activity)
     if await was_deleted(ctx.conn, post.id):
         raise Ignored("the post was deleted before it arrived")
@@ -66,7 +78,11 @@ async def update_post(ctx: InboxContext, activity: Activity) -> None:
     author = await ctx.actor(activity)
     status = await find_status_by_uri(ctx.conn, ctx.site, post.id)
     if status is None:
-        raise Ignored("an edit of a post we do not have")
+        published = post.published or post.updated
+        if published is None or published < datetime.now(UTC) - UPDATE_AS_CREATE_WITHIN:
+            raise Ignored("an edit of a post we do not have")
+        await _create(ctx, activity, post)
+        return
     if status.account_id != author.id:
         raise Ignored("an edit of someone else's post")
     # The reply never changes with an edit: no parent to fetch.

@@ -220,7 +220,12 @@ async def update(request: web.Request) -> web.Response:
     )
     try:
         edited = await do_edit_status(
-            connection(request), config(request).site, member.account.id, status, edit
+            connection(request),
+            config(request).site,
+            member.account.id,
+            status,
+            edit,
+            remote=RemoteLookup(federation(request), config(request).federation_mode),
         )
     except ComposeError as error:
         raise ApiError(422, str(error)) from None
