@@ -72,11 +72,13 @@ async def search_accounts(
     limit: int,
     offset: int = 0,
     following: bool = False,
+    hidden_roles: tuple[str, ...] = (),
 ) -> list[AccountView]:
     """Accounts whose username, or a word of whose display name, starts with the query
     (case-insensitive). `user@domain` narrows to that domain. Exact username matches come
     first, then accounts the viewer follows, then local ones. Accounts that block the viewer
-    are left out, as are suspended accounts and the instance actor."""
+    are left out, as are suspended accounts, the instance actor, and other members whose role
+    is in `hidden_roles` (who sees whom is `content.access`'s decision)."""
     username, domain = split_handle(query, local_domain)
     if not username:
         return []
@@ -94,6 +96,8 @@ async def search_accounts(
                     SELECT 1 FROM follows f WHERE f.account_id = $1 AND f.target_account_id = a.id))
               AND NOT EXISTS (SELECT 1 FROM blocks b
                               WHERE b.account_id = a.id AND b.target_account_id = $1)
+              AND (a.id = $1 OR cardinality($9::text[]) = 0 OR NOT EXISTS (
+                    SELECT 1 FROM users u WHERE u.account_id = a.id AND u.role = ANY($9::text[])))
             ORDER BY lower(a.username) = $3 DESC,
                      EXISTS (SELECT 1 FROM follows f
                              WHERE f.account_id = $1 AND f.target_account_id = a.id) DESC,
@@ -107,5 +111,6 @@ async def search_accounts(
         domain or "",
         following,
         offset,
+        list(hidden_roles),
     )
     return await find_accounts(conn, [row["id"] for row in rows])

@@ -17,7 +17,9 @@ MAX_FIELDS = 4
 MAX_FIELD_NAME = 255
 MAX_FIELD_VALUE = 255
 MAX_ORGANISATION = 100
-PRIVACIES = ("public", "unlisted", "private")
+# Mastodon's three defaults, plus Rukun's internal `local`: a member of a members-only node may
+# well want everything they post to stay inside the organisation by default.
+PRIVACIES = ("public", "unlisted", "private", "local")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 

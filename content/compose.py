@@ -11,9 +11,9 @@ import asyncpg
 from actors.remote import RemoteActorError, RemoteLookup, resolve_handle
 from actors.site import Site
 from content import linkify
+from content.access import VISIBILITIES, load_viewer, may_see, narrower
 from content.statuses import STATUS_COLUMNS, Status, adjust_counter, get_status, status_from_row
 from content.tags import set_status_tags
-from content.visibility import VISIBILITIES, may_see, narrower
 
 MAX_CHARACTERS = 5000
 MAX_MEDIA = 4
@@ -132,7 +132,7 @@ async def _check_reply(conn: asyncpg.Connection, author_id: int, draft: Draft) -
     if draft.in_reply_to_id is None:
         return None
     reply_to = await get_status(conn, draft.in_reply_to_id)
-    if reply_to is None or not await may_see(conn, author_id, reply_to.id):
+    if reply_to is None or not await may_see(conn, await load_viewer(conn, author_id), reply_to.id):
         raise ComposeError("Validation failed: the status you reply to was not found")
     if reply_to.reblog_of_id is not None:
         raise ComposeError("Validation failed: a boost cannot be replied to")

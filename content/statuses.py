@@ -1,6 +1,6 @@
 """Statuses as stored: the row, reading it, and the counters that move with replies, boosts
 and favourites. Creating one goes through `content.compose`; who may see one is
-`content.visibility`."""
+`content.access`."""
 
 from __future__ import annotations
 

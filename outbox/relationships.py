@@ -36,6 +36,7 @@ from actors.relationships import (
     upsert_mute,
 )
 from actors.site import Site
+from content.access import load_viewer
 from content.account_statuses import merge_into_home_feed
 from content.feeds import drop_author_from_feed
 from content.notifications import notify, withdraw, withdraw_all
@@ -75,7 +76,7 @@ async def _start_following(
     await adjust_stats(conn, follower.id, following=1)
     await adjust_stats(conn, target_id, followers=1)
     if follower.is_local:
-        await merge_into_home_feed(conn, follower.id, target_id)
+        await merge_into_home_feed(conn, await load_viewer(conn, follower.id), target_id)
     return True
 
 

@@ -1,6 +1,8 @@
 """A member's ActivityPub collections — outbox, followers, following, featured — served to
 allowed nodes that sign their request (authorized fetch, as `web.activitypub`): the
-collection with its size, then pages of 20 by id (`?page=true&max_id=…`), newest first."""
+collection with its size, then pages of 20 by id (`?page=true&max_id=…`), newest first.
+Follower and following pages leave out the node's customers (`content.access.peer_hidden_roles`);
+outbox and featured hold only what `content.peer_access` lets the node read (never `local`)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from aiohttp import web
 
 from actors.accounts import INSTANCE_ACTOR, Account
 from actors.follow_collections import follow_collection_page, follow_collection_size
+from actors.node_policy import load_policy
+from content.access import peer_hidden_roles
 from content.peer_access import count_outbox, featured_for_peer, outbox_page
 from db.keyset import Window
 from outbox.as2.context import without_context
@@ -93,7 +97,8 @@ async def _follows(request: web.Request, kind: str) -> web.Response:
     if window is None:
         total = await follow_collection_size(conn, kind, account.id)
         return activity_response(ordered_collection(collection, total), PRIVATE_CACHE)
-    rows = await follow_collection_page(conn, site, kind, account.id, window)
+    hidden = peer_hidden_roles(await load_policy(conn))
+    rows = await follow_collection_page(conn, site, kind, account.id, window, hidden_roles=hidden)
     page = _page(collection, window, [row_id for row_id, _ in rows], [u for _, u in rows if u])
     return activity_response(page, PRIVATE_CACHE)
 

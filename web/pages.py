@@ -1,4 +1,6 @@
-"""The members' HTML pages: the start page and profiles. Every one needs a signed-in member."""
+"""The members' HTML pages: the start page and profiles. Every one needs a signed-in member
+(others are sent to sign in), and a profile the member may not see (`content.access`: a
+customer looking at another customer) is not found."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from actors.accounts import Account, get_member
+from actors.node_policy import load_policy
+from content.access import may_see_account, viewer_of
 from web.auth import current_session, member_page
 from web.keys import config, connection
 
@@ -52,8 +56,12 @@ async def home(request: web.Request) -> web.StreamResponse:
 
 @member_page
 async def profile(request: web.Request) -> web.StreamResponse:
-    shown = await get_member(connection(request), request.match_info["name"])
-    if shown is None:
+    conn = connection(request)
+    shown = await get_member(conn, request.match_info["name"])
+    session = await current_session(request)
+    assert session is not None  # member_page let the request in
+    viewer = viewer_of(session.member, await load_policy(conn))
+    if shown is None or not await may_see_account(conn, viewer, shown.account.id):
         raise web.HTTPNotFound()
     context = {"profile": shown, "fields": profile_fields(shown.account)}
     return aiohttp_jinja2.render_template("profile.html", request, context)

@@ -20,6 +20,7 @@ from actors.relationships import (
     insert_follow,
     insert_follow_request,
 )
+from content.access import load_viewer
 from content.account_statuses import merge_into_home_feed
 from content.feeds import drop_author_from_feed
 from content.notifications import notify, withdraw
@@ -43,7 +44,9 @@ async def _start_following(
         await adjust_stats(ctx.conn, follower.id, following=1)
         await adjust_stats(ctx.conn, target.id, followers=1)
         if follower.is_local:
-            await merge_into_home_feed(ctx.conn, follower.id, target.id)
+            await merge_into_home_feed(
+                ctx.conn, await load_viewer(ctx.conn, follower.id), target.id
+            )
         await notify(ctx.conn, target.id, follower.id, "follow")
 
 
@@ -126,7 +129,9 @@ async def handle_accept(ctx: InboxContext, activity: Activity) -> None:
         if await insert_follow(ctx.conn, follower.id, target.id, options, activity.object_id):
             await adjust_stats(ctx.conn, follower.id, following=1)
             await adjust_stats(ctx.conn, target.id, followers=1)
-            await merge_into_home_feed(ctx.conn, follower.id, target.id)
+            await merge_into_home_feed(
+                ctx.conn, await load_viewer(ctx.conn, follower.id), target.id
+            )
         await withdraw(ctx.conn, follower.id, "follow_request", recipient_id=target.id)
 
 

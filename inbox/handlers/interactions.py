@@ -6,13 +6,13 @@ from collections.abc import Mapping
 
 from actors.local_followers import has_local_followers
 from actors.profiles import adjust_stats
+from content.access import load_viewer, may_see
 from content.favourites import remove_favourite
 from content.feeds import fan_out
 from content.notifications import notify, withdraw
 from content.remote_interactions import add_remote_favourite, favourite_by_uri
 from content.remote_statuses import find_reblog_by_uri, find_status_by_uri, insert_remote_reblog
 from content.statuses import Status, adjust_counter
-from content.visibility import may_see
 from federation.as2_objects import Activity, ObjectError, parse_post, visibility_of
 from federation.origin import same_host
 from inbox.context import Ignored, InboxContext
@@ -29,7 +29,9 @@ async def handle_like(ctx: InboxContext, activity: Activity) -> None:
         raise Ignored("a Like of something we do not have")
     liker = await ctx.actor(activity)
     # Internal (`local`) statuses are for members only, whatever a remote actor guesses.
-    if status.visibility == "local" or not await may_see(ctx.conn, liker.id, status.id):
+    if status.visibility == "local" or not await may_see(
+        ctx.conn, await load_viewer(ctx.conn, liker.id), status.id
+    ):
         raise Ignored("a Like of a status the actor may not see")
     async with ctx.conn.transaction():
         if await add_remote_favourite(ctx.conn, liker.id, status.id, activity.id):

@@ -14,6 +14,7 @@ from actors.preferences import get_preferences
 from actors.profile_edits import ProfileEdit, ProfileError
 from actors.profiles import load_account
 from actors.relationships import count_follow_requests, is_blocking, list_page
+from content.access import hides_customers
 from content.account_statuses import ProfileFilter, profile_status_ids
 from content.images import MediaError
 from content.media import MAX_PROFILE_IMAGE_BYTES
@@ -25,10 +26,12 @@ from web.mastodon import relationships
 from web.mastodon.account_pages import (
     NOT_FOUND,
     accounts_page,
+    shown_accounts,
+    shown_views,
     target_account,
     window_from,
 )
-from web.mastodon.auth import require_member
+from web.mastodon.auth import require_member, require_viewer
 from web.mastodon.entities.accounts import render_account, render_credential_account
 from web.mastodon.entities.statuses import render_status
 from web.mastodon.paging import with_link
@@ -153,7 +156,7 @@ async def index(request: web.Request) -> web.Response:
     if len(ids) > MAX_ACCOUNTS:
         raise ApiError(422, f"Validation failed: too many ids (maximum is {MAX_ACCOUNTS})")
     site = config(request).site
-    views = await find_accounts(connection(request), ids)
+    views = await shown_views(request, await find_accounts(connection(request), ids))
     return json_response([render_account(view, site) for view in views])
 
 
@@ -164,14 +167,14 @@ async def lookup(request: web.Request) -> web.Response:
         raise ApiError(400, "Missing parameter: acct")
     site = config(request).site
     view = await lookup_account(connection(request), acct, site.domain)
-    if view is None:
+    if view is None or not await shown_accounts(request, [view.account.id]):
         raise ApiError(404, NOT_FOUND)
     return json_response(render_account(view, site))
 
 
 async def search(request: web.Request) -> web.Response:
     """Search needs no WebFinger yet: `resolve` finds only accounts this node knows."""
-    member = await require_member(request, "read:accounts")
+    viewer = await require_viewer(request, "read:accounts")
     params = await Params.read(request)
     query = params.string("q", "") or ""
     limit = params.integer("limit", 40, minimum=1) or 40
@@ -179,18 +182,19 @@ async def search(request: web.Request) -> web.Response:
     site = config(request).site
     views = await search_accounts(
         connection(request),
-        member.account.id,
+        viewer.account_id,
         query,
         site.domain,
         limit=min(limit, 80),
         offset=params.integer("offset", 0, minimum=0) or 0,
         following=bool(params.boolean("following", False)),
+        hidden_roles=("customer",) if hides_customers(viewer) else (),
     )
     return json_response([render_account(view, site) for view in views])
 
 
 async def statuses(request: web.Request) -> web.Response:
-    member = await require_member(request, "read:statuses")
+    viewer = await require_viewer(request, "read:statuses")
     view = await target_account(request)
     params = await Params.read(request)
     window = window_from(params, default=20, maximum=40)
@@ -203,11 +207,10 @@ async def statuses(request: web.Request) -> web.Response:
         tagged=params.string("tagged") or None,
     )
     conn = connection(request)
-    viewer = member.account.id
     ids = await profile_status_ids(conn, viewer, view.account.id, window, options)
-    views = await load_status_views(conn, ids, viewer)
+    views = await load_status_views(conn, ids, viewer.account_id)
     site = config(request).site
-    body = [render_status(views[i], site, viewer) for i in ids if i in views]
+    body = [render_status(views[i], site, viewer.account_id) for i in ids if i in views]
     return with_link(json_response(body), request, ids)
 
 

@@ -11,11 +11,14 @@ from aiohttp import web
 
 from actors.accounts import Member
 from actors.credentials import TokenGrant, authenticate_token
+from actors.node_policy import load_policy
 from actors.scopes import allows
+from content.access import Viewer, viewer_of
 from web.errors import ApiError
 from web.keys import connection
 
 GRANT: web.RequestKey[TokenGrant | None] = web.RequestKey("grant")
+VIEWER: web.RequestKey[Viewer] = web.RequestKey("viewer")
 _INVALID = "The access token is invalid"
 
 
@@ -63,3 +66,16 @@ async def require_member(request: web.Request, *scopes: str) -> Member:
     if grant.member is None:
         raise ApiError(422, "This method requires an authenticated user")
     return grant.member
+
+
+async def viewer_for(request: web.Request, member: Member) -> Viewer:
+    """What the member may see (`content.access`): their role and the node's current policy,
+    read once per request."""
+    if VIEWER not in request:
+        request[VIEWER] = viewer_of(member, await load_policy(connection(request)))
+    return request[VIEWER]
+
+
+async def require_viewer(request: web.Request, *scopes: str) -> Viewer:
+    """`require_member`, as the viewer every read is filtered for."""
+    return await viewer_for(request, await require_member(request, *scopes))

@@ -24,6 +24,7 @@ from web.keys import config, connection
 from web.mastodon.auth import require_member
 from web.mastodon.responses import json_response
 from web.mastodon.routes import add_routes
+from web.wellknown import shows_usage_counts
 
 MASTODON_VERSION = "4.5.0"
 # API version 7 (Mastodon 4.5) brought quote posts, which Rukun does not have yet: saying 6
@@ -169,7 +170,8 @@ def render_instance_v1(
 async def instance_v2(request: web.Request) -> web.Response:
     settings = config(request)
     conn = connection(request)
-    active = (await node_usage(conn)).users_active_month if settings.show_usage_counts else 0
+    shown = await shows_usage_counts(request)
+    active = (await node_usage(conn)).users_active_month if shown else 0
     document = render_instance_v2(settings, active, await list_rules(conn))
     return json_response(document, headers=CORS)
 
@@ -178,7 +180,7 @@ async def instance_v1(request: web.Request) -> web.Response:
     settings = config(request)
     conn = connection(request)
     stats = {"user_count": 0, "status_count": 0, "domain_count": 0}
-    if settings.show_usage_counts:
+    if await shows_usage_counts(request):
         stats = {
             "user_count": (await node_usage(conn)).users_total,
             "status_count": await count_local_posts(conn),

@@ -11,7 +11,7 @@ from actors.remote import RemoteLookup
 from content.search import SearchQuery, get_tag, search
 from web.errors import ApiError
 from web.keys import config, connection, federation
-from web.mastodon.auth import require_member
+from web.mastodon.auth import require_member, require_viewer
 from web.mastodon.entities.accounts import render_account
 from web.mastodon.entities.statuses import render_status
 from web.mastodon.entities.tags import render_tag
@@ -47,16 +47,15 @@ def _query(params: Params) -> SearchQuery:
 
 
 async def search_v2(request: web.Request) -> web.Response:
-    member = await require_member(request, "read:search")
+    viewer = await require_viewer(request, "read:search")
     query = _query(await Params.read(request))
     site = config(request).site
-    viewer_id = member.account.id
     remote = RemoteLookup(federation(request), config(request).federation_mode)
-    results = await search(connection(request), site, viewer_id, query, remote=remote)
+    results = await search(connection(request), site, viewer, query, remote=remote)
     return json_response(
         {
             "accounts": [render_account(view, site) for view in results.accounts],
-            "statuses": [render_status(view, site, viewer_id) for view in results.statuses],
+            "statuses": [render_status(view, site, viewer.account_id) for view in results.statuses],
             "hashtags": [render_tag(tag, site) for tag in results.hashtags],
         }
     )

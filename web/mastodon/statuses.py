@@ -14,20 +14,20 @@ from aiohttp import web
 from actors.preferences import get_preferences
 from actors.profiles import load_accounts
 from actors.remote import RemoteLookup
+from content.access import VISIBILITIES, narrower
 from content.compose import ComposeError, Draft
 from content.edits import Edit, MediaChange, media_by_ids, status_history
 from content.languages import normalise_language
 from content.status_lookup import access_status, visible_among
 from content.statuses import Status, get_status
 from content.threads import ancestor_ids, descendant_ids
-from content.visibility import VISIBILITIES, narrower
 from outbox.interactions import do_delete_status, do_edit_status
 from outbox.posting import do_post
 from outbox.posting_once import do_post_once
 from web.errors import ApiError
 from web.keys import config, connection, federation
 from web.mastodon import status_actions, status_lists
-from web.mastodon.auth import grant_for, require_member
+from web.mastodon.auth import grant_for, require_member, viewer_for
 from web.mastodon.entities.status_edits import render_status_edit, render_status_source
 from web.mastodon.params import Params
 from web.mastodon.responses import json_response
@@ -105,7 +105,8 @@ async def create(request: web.Request) -> web.Response:
     key = _idempotency_key(request)
     if (
         draft.in_reply_to_id is not None
-        and await access_status(conn, viewer, draft.in_reply_to_id) is None
+        and await access_status(conn, await viewer_for(request, member), draft.in_reply_to_id)
+        is None
     ):
         raise ApiError(404, REPLY_NOT_FOUND)
     site = config(request).site
@@ -124,7 +125,7 @@ async def create(request: web.Request) -> web.Response:
 
 async def show(request: web.Request) -> web.Response:
     member = await require_member(request, "read:statuses")
-    status = await accessible_status(request, member.account.id)
+    status = await accessible_status(request, await viewer_for(request, member))
     return json_response(await render_one(request, status.id, member.account.id))
 
 
@@ -134,7 +135,7 @@ async def index(request: web.Request) -> web.Response:
     ids = list(dict.fromkeys((await Params.read(request)).ids("id")))
     if len(ids) > MAX_REQUESTED:
         raise ApiError(422, f"Validation failed: at most {MAX_REQUESTED} statuses at a time")
-    visible = await visible_among(connection(request), member.account.id, ids)
+    visible = await visible_among(connection(request), await viewer_for(request, member), ids)
     wanted = [i for i in ids if i in visible]
     return json_response(await render_statuses(request, wanted, member.account.id))
 
@@ -236,7 +237,7 @@ async def update(request: web.Request) -> web.Response:
 
 async def history(request: web.Request) -> web.Response:
     member = await require_member(request, "read:statuses")
-    status = await accessible_status(request, member.account.id)
+    status = await accessible_status(request, await viewer_for(request, member))
     conn = connection(request)
     versions = await status_history(conn, status)
     authors = await load_accounts(conn, {v.account_id for v in versions})
@@ -253,22 +254,22 @@ async def history(request: web.Request) -> web.Response:
 
 async def source(request: web.Request) -> web.Response:
     member = await require_member(request, "read:statuses")
-    status = await accessible_status(request, member.account.id)
+    status = await accessible_status(request, await viewer_for(request, member))
     return json_response(render_status_source(status))
 
 
 async def context(request: web.Request) -> web.Response:
     """Ancestors oldest first, descendants in thread order; each one the viewer may see."""
     member = await require_member(request, "read:statuses")
-    viewer = member.account.id
+    viewer = await viewer_for(request, member)
     status = await accessible_status(request, viewer)
     conn = connection(request)
     ancestors = await ancestor_ids(conn, status, viewer)
     descendants = await descendant_ids(conn, status, viewer)
     return json_response(
         {
-            "ancestors": await render_statuses(request, ancestors, viewer),
-            "descendants": await render_statuses(request, descendants, viewer),
+            "ancestors": await render_statuses(request, ancestors, viewer.account_id),
+            "descendants": await render_statuses(request, descendants, viewer.account_id),
         }
     )
 
