@@ -19,7 +19,7 @@ from tests.conftest import MakeMember
 OPEN = re.compile(
     r"^/(api/v1/instance(/rules|/activity|/translation_languages)?|api/v2/instance"
     r"|api/v1/custom_emojis|oauth/.*|\.well-known/.*|nodeinfo/.*|auth/.*|static(/.*)?|system/.*"
-    r"|actor|users/emma|api/oembed|manifest\.json|about)$"
+    r"|actor(/outbox)?|users/emma|api/oembed|manifest\.json|about)$"
 )
 SIGN_IN = "/auth/sign_in"
 
