@@ -119,12 +119,12 @@ async def reject(request: web.Request) -> web.Response:
     conn = connection(request)
     account = account_id(request)
     record = await load_member_record(conn, account)
+    before = await rendered(request, [record]) if record else []
     try:
         await do_reject(conn, actor, account)
     except MemberError as error:
         raise refusal(error) from None
-    assert record is not None  # do_reject found the member
-    return json_response((await rendered(request, [record]))[0])
+    return json_response(before[0])
 
 
 async def action(request: web.Request) -> web.Response:
