@@ -128,7 +128,7 @@ async def session_for(conn: asyncpg.Connection, token: str) -> WebSession | None
     if row is None:
         return None
     member = await get_member_by_user_id(conn, row["user_id"])
-    if member is None or member.disabled_at is not None:
+    if member is None or member.disabled_at is not None or not member.approved:
         return None
     return WebSession(member, row["csrf_token"])
 

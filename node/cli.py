@@ -19,6 +19,14 @@ from actors.accounts import (
     list_members,
 )
 from actors.credentials import check_scopes, do_create_token
+from actors.invitations import (
+    InvitationError,
+    do_create_invitation,
+    do_revoke_invitation,
+    invitation_link,
+    list_invitations,
+    parse_duration,
+)
 from actors.node_policy import CHOICES, PolicyError, do_set_policy, load_policy, parse_value
 from actors.partners import (
     PartnerError,
@@ -28,6 +36,8 @@ from actors.partners import (
     list_domain_policies,
 )
 from actors.passwords import WeakPassword, generate_password
+from actors.roles import do_change_role
+from actors.site import Site
 from db.embedded import EmbeddedDatabaseError
 from db.migrate import migrate
 from db.pool import connection
@@ -93,6 +103,27 @@ def _add_serve(commands: Any) -> None:
     )
 
 
+def _add_user_role(user_commands: Any) -> None:
+    role = user_commands.add_parser("role", help="give a member another role")
+    _add_common(role)
+    role.add_argument("name")
+    role.add_argument("new_role", metavar="ROLE", choices=ROLES)
+
+
+def _add_invite(commands: Any) -> None:
+    invite = commands.add_parser("invite", help="invitations to join the node")
+    actions = invite.add_subparsers(dest="invite_command", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="create an invitation and print its link")
+    _add_common(create)
+    create.add_argument("--role", choices=ROLES, default="customer")
+    create.add_argument("--expires-in", default="never", help="30m, 12h, 7d, 2w or never")
+    create.add_argument("--max-uses", type=int, help="how many may sign up with it")
+    _add_common(actions.add_parser("list", help="list invitations with their links"))
+    revoke = actions.add_parser("revoke", help="revoke an invitation")
+    _add_common(revoke)
+    revoke.add_argument("invitation_id", metavar="ID", type=int)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rukun", description="Run and manage a Rukun node.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -117,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub = user_commands.add_parser(action, help=text)
         _add_common(sub)
         sub.add_argument("name")
+    _add_user_role(user_commands)
+    _add_invite(commands)
 
     token = commands.add_parser("token", help="manage API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
@@ -231,6 +264,16 @@ async def cmd_user(settings: Settings, args: argparse.Namespace, out: TextIO) ->
                 out.write(f"{m.username:<24} {m.role:<10} {status:<9} {m.email or '-'}\n")
 
         await _with_database(settings, show)
+    elif args.user_command == "role":
+
+        async def change(conn: asyncpg.Connection) -> None:
+            member = await get_member(conn, args.name)
+            if member is None:
+                raise CommandError(f"no member named {args.name!r}")
+            changed = await do_change_role(conn, None, member, args.new_role)
+            out.write(f"{changed.username} is now {changed.role}\n")
+
+        await _with_database(settings, change)
     else:
         disable = args.user_command == "disable"
 
@@ -239,6 +282,35 @@ async def cmd_user(settings: Settings, args: argparse.Namespace, out: TextIO) ->
             out.write(f"{member.username} {'disabled' if disable else 'enabled'}\n")
 
         await _with_database(settings, toggle)
+
+
+async def cmd_invite(settings: Settings, args: argparse.Namespace, out: TextIO) -> None:
+    site = Site(settings.domain, settings.scheme)
+
+    async def run(conn: asyncpg.Connection) -> None:
+        if args.invite_command == "create":
+            invitation = await do_create_invitation(
+                conn,
+                None,
+                await load_policy(conn),
+                args.role,
+                expires_in=parse_duration(args.expires_in),
+                max_uses=args.max_uses,
+            )
+            out.write(invitation_link(site, invitation.code) + "\n")
+        elif args.invite_command == "revoke":
+            invitation = await do_revoke_invitation(conn, None, args.invitation_id)
+            out.write(f"revoked invitation {invitation.id}\n")
+        else:
+            out.write(f"{'ID':<20} {'ROLE':<10} {'USES':<9} {'EXPIRES':<26} STATE  LINK\n")
+            for i in await list_invitations(conn, None):
+                uses = f"{i.uses}/{i.max_uses if i.max_uses is not None else '-'}"
+                expires = i.expires_at.isoformat(timespec="minutes") if i.expires_at else "never"
+                state = "revoked" if i.revoked_at else "open"
+                link = invitation_link(site, i.code)
+                out.write(f"{i.id:<20} {i.role:<10} {uses:<9} {expires:<26} {state:<6} {link}\n")
+
+    await _with_database(settings, run)
 
 
 async def cmd_token(settings: Settings, args: argparse.Namespace, out: TextIO) -> None:
@@ -307,6 +379,7 @@ COMMANDS = {
     "token": cmd_token,
     "federation": cmd_federation,
     "policy": cmd_policy,
+    "invite": cmd_invite,
 }
 
 
@@ -323,6 +396,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         MemberError,
         PartnerError,
         PolicyError,
+        InvitationError,
         WeakPassword,
         CommandError,
         EmbeddedDatabaseError,

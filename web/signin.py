@@ -40,6 +40,7 @@ from web.keys import SESSION_COOKIE, connection
 MAX_FAILED_SIGN_INS = 5  # within actors.credentials' five-minute window; the sixth try waits
 RETRY_AFTER_SECONDS = 300
 INVALID_SIGN_IN = "Invalid username/email or password."
+PENDING_APPROVAL = "Your account is waiting for an administrator's approval."
 TOO_MANY_ATTEMPTS = "Too many failed sign-in attempts. Please wait five minutes and try again."
 _MAX_LOGIN_LENGTH = 320
 
@@ -98,6 +99,10 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     if member is None:
         return render_sign_in(
             request, next_path=next_path, login=login, error=INVALID_SIGN_IN, status=401
+        )
+    if not member.approved:  # said only to whoever knows the password
+        return render_sign_in(
+            request, next_path=next_path, login=login, error=PENDING_APPROVAL, status=403
         )
     previous = request.cookies.get(SESSION_COOKIE)
     if previous:

@@ -6,11 +6,14 @@ from aiohttp import web
 
 from web.mastodon import (
     accounts,
+    admin_accounts,
     instance,
+    invitations,
     markers,
     media,
     notifications,
     oauth,
+    registrations,
     search,
     statuses,
     timelines,
@@ -29,6 +32,9 @@ def setup(app: web.Application) -> None:
         media,
         search,
         markers,
+        registrations,
+        invitations,
+        admin_accounts,
     ):
         group.setup(app)
     # Last: answers Mastodon-shaped errors for the API's not-yet-built routes.

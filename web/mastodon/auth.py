@@ -3,7 +3,9 @@
 Errors follow Mastodon: 401 `The access token is invalid` for a missing, unknown, revoked or
 expired token (and for a disabled member's), 403 `This action is outside the authorized scopes`
 when the token lacks the scope, 422 `This method requires an authenticated user` when an app
-token (client_credentials) is used where a member is needed."""
+token (client_credentials) is used where a member is needed, and 403 `Your login is currently
+pending approval` for a member whose sign-up an admin has not approved yet (Mastodon issues
+such a member a token at sign-up, then refuses it everywhere a user is needed)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from web.keys import connection
 GRANT: web.RequestKey[TokenGrant | None] = web.RequestKey("grant")
 VIEWER: web.RequestKey[Viewer] = web.RequestKey("viewer")
 _INVALID = "The access token is invalid"
+PENDING_APPROVAL = "Your login is currently pending approval"
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -65,6 +68,8 @@ async def require_member(request: web.Request, *scopes: str) -> Member:
     grant = await require_app(request, *scopes)
     if grant.member is None:
         raise ApiError(422, "This method requires an authenticated user")
+    if not grant.member.approved:
+        raise ApiError(403, PENDING_APPROVAL)
     return grant.member
 
 

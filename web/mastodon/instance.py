@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from actors.instance import Rule, count_known_domains, list_rules
+from actors.node_policy import NodePolicy, load_policy
 from actors.preferences import get_preferences
 from actors.site import Site
 from actors.statistics import count_local_posts, node_usage
@@ -86,7 +87,20 @@ def _members_only_feeds() -> dict[str, str]:
     return {"local": "authenticated", "remote": "authenticated"}
 
 
-def render_instance_v2(settings: WebConfig, active_month: int, rules: list[Rule]) -> dict[str, Any]:
+def registrations_message(policy: NodePolicy) -> str | None:
+    """What the sign-up screen of an app shows: who may sign up without an invitation."""
+    if not policy.signup_email_domains:
+        return None
+    domains = ", ".join(policy.signup_email_domains)
+    return (
+        f"People with an email address at {domains} may ask for an employee account, which an"
+        " administrator approves. Everyone else needs an invitation."
+    )
+
+
+def render_instance_v2(
+    settings: WebConfig, active_month: int, rules: list[Rule], policy: NodePolicy
+) -> dict[str, Any]:
     site = settings.site
     return {
         "domain": site.domain,
@@ -123,12 +137,13 @@ def render_instance_v2(settings: WebConfig, active_month: int, rules: list[Rule]
             # Federation is with partner nodes the admins approved (DESIGN.md).
             "limited_federation": True,
         },
-        # Members are added by the company's administrators, never by signing up.
+        # Open only to the organisation's email domains (and then approved by an admin);
+        # invitations work whatever this says.
         "registrations": {
-            "enabled": False,
+            "enabled": bool(policy.signup_email_domains),
             "approval_required": True,
             "reason_required": False,
-            "message": None,
+            "message": registrations_message(policy),
             "min_age": None,
             "url": None,
         },
@@ -139,7 +154,7 @@ def render_instance_v2(settings: WebConfig, active_month: int, rules: list[Rule]
 
 
 def render_instance_v1(
-    settings: WebConfig, stats: dict[str, int], rules: list[Rule]
+    settings: WebConfig, stats: dict[str, int], rules: list[Rule], policy: NodePolicy
 ) -> dict[str, Any]:
     site = settings.site
     return {
@@ -153,9 +168,10 @@ def render_instance_v1(
         "stats": stats,
         "thumbnail": thumbnail_url(site),
         "languages": LANGUAGES,
-        "registrations": False,
+        "registrations": bool(policy.signup_email_domains),
         "approval_required": True,
-        "invites_enabled": False,
+        # Mastodon: whether ordinary members (not only staff) may invite.
+        "invites_enabled": policy.employees_may_invite,
         "configuration": {
             "accounts": {"max_featured_tags": MAX_FEATURED_TAGS},
             "statuses": _statuses(),
@@ -172,7 +188,7 @@ async def instance_v2(request: web.Request) -> web.Response:
     conn = connection(request)
     shown = await shows_usage_counts(request)
     active = (await node_usage(conn)).users_active_month if shown else 0
-    document = render_instance_v2(settings, active, await list_rules(conn))
+    document = render_instance_v2(settings, active, await list_rules(conn), await load_policy(conn))
     return json_response(document, headers=CORS)
 
 
@@ -186,7 +202,7 @@ async def instance_v1(request: web.Request) -> web.Response:
             "status_count": await count_local_posts(conn),
             "domain_count": await count_known_domains(conn),
         }
-    document = render_instance_v1(settings, stats, await list_rules(conn))
+    document = render_instance_v1(settings, stats, await list_rules(conn), await load_policy(conn))
     return json_response(document, headers=CORS)
 
 

@@ -91,6 +91,17 @@ def render_account(view: AccountView, site: Site) -> dict[str, Any]:
 _ROLE_PERMISSIONS = {"admin": "1", "moderator": "1308", "employee": "0", "customer": "0"}
 
 
+def render_role(role: str) -> dict[str, Any]:
+    """Mastodon's Role entity for one of Rukun's four roles (the role's name is its id)."""
+    return {
+        "id": role,
+        "name": role.capitalize(),
+        "permissions": _ROLE_PERMISSIONS.get(role, "0"),
+        "color": "",
+        "highlighted": role in ("admin", "moderator"),
+    }
+
+
 def render_credential_account(
     view: AccountView,
     member: Member,
@@ -120,11 +131,5 @@ def render_credential_account(
         "indexable": False,
         "attribution_domains": [],
     }
-    rendered["role"] = {
-        "id": member.role,
-        "name": member.role.capitalize(),
-        "permissions": _ROLE_PERMISSIONS.get(member.role, "0"),
-        "color": "",
-        "highlighted": member.is_staff,
-    }
+    rendered["role"] = render_role(member.role)
     return rendered
