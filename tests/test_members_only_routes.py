@@ -18,7 +18,7 @@ from tests.conftest import MakeMember
 # documents and custom emoji to show the sign-in screen), and the sign-in pages themselves.
 OPEN = re.compile(
     r"^/(api/v1/instance(/rules|/activity|/translation_languages)?|api/v2/instance"
-    r"|api/v1/custom_emojis|oauth/.*|\.well-known/.*|nodeinfo/.*|auth/.*|static(/.*)?|system/.*"
+    r"|api/v1/custom_emojis|oauth/.*|invite/.*|\.well-known/.*|nodeinfo/.*|auth/.*|static(/.*)?|system/.*"
     r"|actor(/outbox)?|users/emma|api/oembed|manifest\.json|about)$"
 )
 SIGN_IN = "/auth/sign_in"
