@@ -8,6 +8,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from actors.accounts import Account, get_member
+from actors.people import direct_reports, manager_chain
+from actors.profiles import AccountView
 from web.auth import current_session, member_page
 from web.keys import config, connection
 
@@ -59,6 +61,33 @@ async def profile(request: web.Request) -> web.StreamResponse:
     return aiohttp_jinja2.render_template("profile.html", request, context)
 
 
+def person_link(view: AccountView) -> dict[str, str]:
+    """What the org chart shows of a person: name, handle, job title and where to go."""
+    account = view.account
+    local = account.domain is None
+    return {
+        "name": account.display_name or account.username,
+        "handle": account.username if local else f"{account.username}@{account.domain}",
+        "job_title": account.job_title,
+        "href": f"/@{account.username}" if local else (account.url or account.uri or ""),
+    }
+
+
+@member_page
+async def org_chart(request: web.Request) -> web.StreamResponse:
+    conn = connection(request)
+    shown = await get_member(conn, request.match_info["name"])
+    if shown is None or shown.disabled_at is not None or shown.account.suspended_at:
+        raise web.HTTPNotFound()
+    context = {
+        "profile": shown,
+        "chain": [person_link(v) for v in reversed(await manager_chain(conn, shown.account.id))],
+        "reports": [person_link(v) for v in await direct_reports(conn, shown.account.id)],
+    }
+    return aiohttp_jinja2.render_template("org_chart.html", request, context)
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/", home, name="home")
     app.router.add_get("/@{name}", profile, name="profile")
+    app.router.add_get("/@{name}/org", org_chart, name="org_chart")
