@@ -11,6 +11,7 @@ from web.mastodon import (
     media,
     notifications,
     oauth,
+    people,
     search,
     statuses,
     timelines,
@@ -29,6 +30,7 @@ def setup(app: web.Application) -> None:
         media,
         search,
         markers,
+        people,
     ):
         group.setup(app)
     # Last: answers Mastodon-shaped errors for the API's not-yet-built routes.
