@@ -34,9 +34,7 @@ def test_a_partner_member_shows_department_title_and_organisation(network: Netwo
     _, alice = member_api(network, "a.test", "alice")
 
     # When alice finds him and looks him up by handle
-    assert [a.acct for a in alice.search_v2("@bob@b.test", resolve=True).accounts] == [
-        "bob@b.test"
-    ]
+    assert [a.acct for a in alice.search_v2("@bob@b.test", resolve=True).accounts] == ["bob@b.test"]
     account = alice.account_lookup("bob@b.test")
 
     # Then the profile shows the organisation fields once each, and the partner label
