@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -59,6 +59,11 @@ class Account:
     following_url: str | None = None
     public_key_id: str | None = None
     fetched_at: datetime | None = None
+    # The rest of the organisation profile (department, job title, manager and location are
+    # above). `phone` is a local member's only: it is never federated.
+    phone: str = ""
+    skills: tuple[str, ...] = ()
+    start_date: date | None = None
 
     @property
     def is_local(self) -> bool:
@@ -93,7 +98,7 @@ ACCOUNT_COLUMNS = (
     "manager_id, location, locked, bot, discoverable, public_key_pem, private_key_pem, "
     "suspended_at, created_at, updated_at, uri, url, avatar_url, header_url, moved_to_account_id, "
     "inbox_url, shared_inbox_url, outbox_url, followers_url, following_url, public_key_id, "
-    "fetched_at"
+    "fetched_at, phone, skills, start_date"
 )
 MEMBER_SELECT = f"""
     SELECT u.id AS user_id, u.role, u.email, u.disabled_at, u.password_change_required,
@@ -104,7 +109,9 @@ MEMBER_SELECT = f"""
 
 
 def account_from_row(row: asyncpg.Record | dict[str, Any]) -> Account:
-    return Account(**{name: row[name] for name in Account.__slots__})
+    values = {name: row[name] for name in Account.__slots__}
+    values["skills"] = tuple(values["skills"] or ())
+    return Account(**values)
 
 
 def member_from_row(row: asyncpg.Record) -> Member:
@@ -191,6 +198,11 @@ async def get_member(conn: asyncpg.Connection, username: str) -> Member | None:
 
 async def get_member_by_user_id(conn: asyncpg.Connection, user_id: int) -> Member | None:
     row = await conn.fetchrow(MEMBER_SELECT + " WHERE u.id = $1", user_id)
+    return member_from_row(row) if row else None
+
+
+async def get_member_by_account_id(conn: asyncpg.Connection, account_id: int) -> Member | None:
+    row = await conn.fetchrow(MEMBER_SELECT + " WHERE a.id = $1", account_id)
     return member_from_row(row) if row else None
 
 

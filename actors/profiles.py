@@ -4,12 +4,14 @@ twenty statuses costs one query for all their authors."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import asyncpg
 
 from actors.accounts import ACCOUNT_COLUMNS, Account, account_from_row
+from actors.directory import AccountLink, get_account_links
+from actors.partners import PartnerLabel, partner_labels
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +22,10 @@ class AccountView:
     following_count: int
     statuses_count: int
     last_status_at: datetime | None
+    # The account `manager_id` names (unless suspended or disabled), and for a remote account
+    # the organisation its domain's rule is labelled with.
+    manager: AccountLink | None = None
+    partner: PartnerLabel | None = None
 
 
 _SELECT = f"""
@@ -51,7 +57,26 @@ async def load_accounts(conn: asyncpg.Connection, ids: Iterable[int]) -> dict[in
     if not wanted:
         return {}
     rows = await conn.fetch(_SELECT + " WHERE a.id = ANY($1::bigint[])", wanted)
-    return {row["id"]: _view(row) for row in rows}
+    views = [_view(row) for row in rows]
+    return {view.account.id: view for view in await with_organisation(conn, views)}
+
+
+async def with_organisation(
+    conn: asyncpg.Connection, views: list[AccountView]
+) -> list[AccountView]:
+    """The views with their manager links and partner labels, in two queries for all."""
+    manager_ids = [v.account.manager_id for v in views if v.account.manager_id is not None]
+    managers = await get_account_links(conn, manager_ids) if manager_ids else {}
+    domains = [v.account.domain for v in views if v.account.domain is not None]
+    labels = await partner_labels(conn, domains) if domains else {}
+    return [
+        replace(
+            view,
+            manager=managers.get(view.account.manager_id or 0),
+            partner=labels.get(view.account.domain) if view.account.domain else None,
+        )
+        for view in views
+    ]
 
 
 async def load_account(conn: asyncpg.Connection, account_id: int) -> AccountView | None:

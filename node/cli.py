@@ -29,9 +29,12 @@ from actors.invitations import (
 )
 from actors.node_policy import CHOICES, PolicyError, do_set_policy, load_policy, parse_value
 from actors.partners import (
+    RELATIONSHIPS,
+    DomainPolicy,
     PartnerError,
     do_allow_domain,
     do_block_domain,
+    do_label_domain,
     do_remove_domain,
     list_domain_policies,
 )
@@ -158,6 +161,19 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("name")
     create.add_argument("--scopes", default="read write follow")
 
+    _add_federation(commands)
+
+    policy = commands.add_parser("policy", help="the admins' choices for this node")
+    node_policy = policy.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
+    _add_common(node_policy.add_parser("list", help="show every choice and its value"))
+    change = node_policy.add_parser("set", help="change one choice")
+    _add_common(change)
+    change.add_argument("key", choices=sorted(CHOICES), metavar="KEY")
+    change.add_argument("value", metavar="VALUE", help="true/false, or domains separated by commas")
+    return parser
+
+
+def _add_federation(commands: Any) -> None:
     federation = commands.add_parser("federation", help="choose the domains this node talks to")
     policy_commands = federation.add_subparsers(
         dest="federation_command", required=True, metavar="ACTION"
@@ -166,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(allow)
     allow.add_argument("target_domain", metavar="DOMAIN")
     allow.add_argument("--reason", default="")
+    _add_label_options(allow)
     block = policy_commands.add_parser("block", help="block a domain and its subdomains")
     _add_common(block)
     block.add_argument("target_domain", metavar="DOMAIN")
@@ -179,17 +196,23 @@ def build_parser() -> argparse.ArgumentParser:
     remove = policy_commands.add_parser("remove", help="forget the rule for a domain")
     _add_common(remove)
     remove.add_argument("target_domain", metavar="DOMAIN")
+    label = policy_commands.add_parser(
+        "label", help="name the organisation behind a domain's rule and its relationship"
+    )
+    _add_common(label)
+    label.add_argument("target_domain", metavar="DOMAIN")
+    _add_label_options(label)
     policy_list = policy_commands.add_parser("list", help="list allowed and blocked domains")
     _add_common(policy_list)
 
-    policy = commands.add_parser("policy", help="the admins' choices for this node")
-    node_policy = policy.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
-    _add_common(node_policy.add_parser("list", help="show every choice and its value"))
-    change = node_policy.add_parser("set", help="change one choice")
-    _add_common(change)
-    change.add_argument("key", choices=sorted(CHOICES), metavar="KEY")
-    change.add_argument("value", metavar="VALUE", help="true/false, or domains separated by commas")
-    return parser
+
+def _add_label_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--organisation", help='the organisation\'s name ("" clears it)')
+    parser.add_argument(
+        "--relationship",
+        choices=[*RELATIONSHIPS, ""],
+        help='how it relates to this organisation ("" clears it)',
+    )
 
 
 _SETTING_FLAGS = (
@@ -327,13 +350,34 @@ async def cmd_token(settings: Settings, args: argparse.Namespace, out: TextIO) -
     await _with_database(settings, create)
 
 
+def _label(rule: DomainPolicy) -> str:
+    if not rule.organisation and not rule.relationship:
+        return ""
+    parts = [p for p in (rule.organisation, rule.relationship) if p]
+    return f" ({', '.join(parts)})"
+
+
 async def cmd_federation(settings: Settings, args: argparse.Namespace, out: TextIO) -> None:
     action = args.federation_command
 
     async def run(conn: asyncpg.Connection) -> None:
         if action == "allow":
-            rule = await do_allow_domain(conn, args.target_domain, reason=args.reason)
-            out.write(f"allowed {rule.domain}\n")
+            rule = await do_allow_domain(
+                conn,
+                args.target_domain,
+                reason=args.reason,
+                organisation=args.organisation,
+                relationship=args.relationship,
+            )
+            out.write(f"allowed {rule.domain}{_label(rule)}\n")
+        elif action == "label":
+            rule = await do_label_domain(
+                conn,
+                args.target_domain,
+                organisation=args.organisation,
+                relationship=args.relationship,
+            )
+            out.write(f"labelled {rule.domain}{_label(rule) or ' (no label)'}\n")
         elif action == "block":
             rule = await do_block_domain(
                 conn, args.target_domain, reason=args.reason, severity=args.severity
@@ -345,10 +389,17 @@ async def cmd_federation(settings: Settings, args: argparse.Namespace, out: Text
             out.write(f"removed {args.target_domain.strip().lower()}\n")
         else:
             out.write(f"federation mode: {settings.federation_mode}\n")
-            out.write(f"{'DOMAIN':<40} {'POLICY':<7} {'SEVERITY':<9} REASON\n")
+            out.write(
+                f"{'DOMAIN':<40} {'POLICY':<7} {'SEVERITY':<9} {'ORGANISATION':<30}"
+                f" {'RELATIONSHIP':<12} REASON\n"
+            )
             for rule in await list_domain_policies(conn):
                 severity = rule.severity if rule.policy == "block" else "-"
-                line = f"{rule.domain:<40} {rule.policy:<7} {severity:<9} {rule.reason or '-'}"
+                line = (
+                    f"{rule.domain:<40} {rule.policy:<7} {severity:<9}"
+                    f" {rule.organisation or '-':<30} {rule.relationship or '-':<12}"
+                    f" {rule.reason or '-'}"
+                )
                 out.write(line.rstrip() + "\n")
 
     await _with_database(settings, run)

@@ -12,6 +12,7 @@ from actors.accounts import INSTANCE_ACTOR, Account
 from actors.directory import AccountLink
 from actors.site import Site
 from federation.contexts import ACTIVITYSTREAMS, SECURITY_V1
+from federation.organisation_terms import LABELS, RUKUN_CONTEXT, organisation_properties
 
 # Mastodon's extension terms, inline. `schema` ends in "#" (not "/") because Mastodon's does:
 # servers that expand JSON-LD match PropertyValue and value by these exact IRIs.
@@ -33,15 +34,17 @@ ACTOR_CONTEXT: list[Any] = [
         "memorial": "toot:memorial",
         "indexable": "toot:indexable",
     },
+    # Rukun's typed organisation profile (federation.organisation_terms): inline terms of a
+    # fixed IRI, so no context document is ever fetched.
+    RUKUN_CONTEXT,
 ]
 
-# Profile rows for the organisation fields, in the order profiles show them.
-ORGANISATION_FIELDS = (
-    ("Department", "department"),
-    ("Job title", "job_title"),
-    ("Location", "location"),
+# Profile rows for the organisation fields, in the order profiles show them. The phone
+# number is not among them: it is never federated.
+ORGANISATION_FIELDS = tuple(
+    (LABELS[name], name) for name in ("department", "job_title", "location")
 )
-MANAGER_FIELD = "Manager"
+MANAGER_FIELD = LABELS["manager"]
 
 
 def plain_text_to_html(text: str) -> str:
@@ -63,9 +66,13 @@ def _property_value(name: str, value_html: str) -> dict[str, str]:
     return {"type": "PropertyValue", "name": name, "value": value_html}
 
 
+def _actor_id(link: AccountLink, site: Site) -> str:
+    return link.uri if link.domain is not None and link.uri else site.actor_url(link.username)
+
+
 def _account_link_html(link: AccountLink, site: Site) -> str:
     """A link to the account's actor, in the h-card mention markup Mastodon's sanitiser keeps."""
-    href = link.uri if link.domain is not None and link.uri else site.actor_url(link.username)
+    href = _actor_id(link, site)
     handle = link.username if link.domain is None else f"{link.username}@{link.domain}"
     return (
         f'<span class="h-card"><a href="{html.escape(href)}" class="u-url mention">'
@@ -88,7 +95,27 @@ def profile_attachments(
             attachments.append(_property_value(label, html.escape(value)))
     if manager is not None:
         attachments.append(_property_value(MANAGER_FIELD, _account_link_html(manager, site)))
+    if account.skills:
+        skills = ", ".join(account.skills)
+        attachments.append(_property_value(LABELS["skills"], html.escape(skills)))
+    if account.start_date is not None:
+        start = account.start_date.isoformat()
+        attachments.append(_property_value(LABELS["start_date"], start))
     return attachments
+
+
+def organisation_document(
+    account: Account, site: Site, manager: AccountLink | None
+) -> dict[str, Any]:
+    """The typed organisation values (Rukun's JSON-LD terms) for the actor document."""
+    return organisation_properties(
+        department=account.department,
+        job_title=account.job_title,
+        location=account.location,
+        skills=account.skills,
+        start_date=account.start_date,
+        manager=_actor_id(manager, site) if manager is not None else None,
+    )
 
 
 def _public_key(account: Account, site: Site) -> dict[str, str]:
@@ -156,5 +183,6 @@ def actor_document(
         "publicKey": _public_key(account, site),
         "tag": [],
         "attachment": profile_attachments(account, site, manager),
+        **organisation_document(account, site, manager),
         "endpoints": {"sharedInbox": site.shared_inbox_url},
     }

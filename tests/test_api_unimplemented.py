@@ -131,7 +131,6 @@ def test_single_records_are_not_found_and_new_ones_not_available(live_node: Live
         ("GET", "/api/v1/push/subscription"),
         ("DELETE", "/api/v1/scheduled_statuses/1"),
         ("GET", "/api/v1/streaming/health"),
-        ("GET", "/api/v1/directory"),
         ("GET", "/api/v1/accounts/1/featured_tags"),
         ("GET", "/api/v1/tags/nothing-like-this"),
         ("GET", "/api/v1/no/such/thing"),

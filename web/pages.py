@@ -11,7 +11,9 @@ from aiohttp import web
 
 from actors.accounts import Account, get_member
 from actors.node_policy import load_policy
-from content.access import may_see_account, viewer_of
+from actors.people import direct_reports, manager_chain
+from actors.profiles import AccountView
+from content.access import hides_customers, may_see_account, viewer_of
 from web.auth import current_session, member_page
 from web.keys import config, connection
 
@@ -67,6 +69,44 @@ async def profile(request: web.Request) -> web.StreamResponse:
     return aiohttp_jinja2.render_template("profile.html", request, context)
 
 
+def person_link(view: AccountView) -> dict[str, str]:
+    """What the org chart shows of a person: name, handle, job title and where to go."""
+    account = view.account
+    local = account.domain is None
+    return {
+        "name": account.display_name or account.username,
+        "handle": account.username if local else f"{account.username}@{account.domain}",
+        "job_title": account.job_title,
+        "href": f"/@{account.username}" if local else (account.url or account.uri or ""),
+    }
+
+
+@member_page
+async def org_chart(request: web.Request) -> web.StreamResponse:
+    conn = connection(request)
+    shown = await get_member(conn, request.match_info["name"])
+    session = await current_session(request)
+    assert session is not None  # member_page let the request in
+    viewer = viewer_of(session.member, await load_policy(conn))
+    if (
+        shown is None
+        or shown.disabled_at is not None
+        or shown.account.suspended_at
+        or not await may_see_account(conn, viewer, shown.account.id)
+    ):
+        raise web.HTTPNotFound()
+    hidden = ("customer",) if hides_customers(viewer) else ()
+    chain = await manager_chain(conn, shown.account.id, hidden_roles=hidden)
+    reports = await direct_reports(conn, shown.account.id, hidden_roles=hidden)
+    context = {
+        "profile": shown,
+        "chain": [person_link(v) for v in reversed(chain)],
+        "reports": [person_link(v) for v in reports],
+    }
+    return aiohttp_jinja2.render_template("org_chart.html", request, context)
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/", home, name="home")
     app.router.add_get("/@{name}", profile, name="profile")
+    app.router.add_get("/@{name}/org", org_chart, name="org_chart")

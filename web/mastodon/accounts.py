@@ -6,6 +6,8 @@ Unknown, suspended and hidden accounts (the instance actor) answer 404 `Record n
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from actors.account_lookup import find_accounts, lookup_account, search_accounts
@@ -82,6 +84,34 @@ def _fields(params: Params) -> list[tuple[str, str]] | None:
     return fields
 
 
+def manager_param(params: Params) -> tuple[int | None, bool]:
+    """`manager_id`: an account id sets the manager, "" (or JSON null) clears it."""
+    if "manager_id" not in params:
+        return None, False
+    if params.raw("manager_id") in ("", None):
+        return None, True
+    return params.id("manager_id"), False
+
+
+def organisation_edit(params: Params) -> dict[str, Any]:
+    """Rukun's organisation profile, namespaced so no Mastodon parameter is shadowed:
+    `rukun[department]`, `rukun[job_title]`, `rukun[manager_id]`, `rukun[location]`,
+    `rukun[phone]`, `rukun[skills][]`, `rukun[start_date]` (form or JSON). The top-level
+    `department`, `job_title` and `location` of earlier versions still work."""
+    rukun = Params(params.mapping("rukun"))
+    manager_id, clear_manager = manager_param(rukun)
+    return {
+        "department": rukun.string("department", params.string("department")),
+        "job_title": rukun.string("job_title", params.string("job_title")),
+        "location": rukun.string("location", params.string("location")),
+        "phone": rukun.string("phone"),
+        "skills": rukun.strings("skills") if "skills" in rukun or "skills[]" in rukun else None,
+        "start_date": rukun.string("start_date"),
+        "manager_id": manager_id,
+        "clear_manager": clear_manager,
+    }
+
+
 def profile_edit(params: Params) -> ProfileEdit:
     source = Params(params.mapping("source"))
     return ProfileEdit(
@@ -91,10 +121,7 @@ def profile_edit(params: Params) -> ProfileEdit:
         bot=params.boolean("bot"),
         discoverable=params.boolean("discoverable"),
         fields=_fields(params),
-        # Rukun's organisation fields, beyond Mastodon's profile.
-        department=params.string("department"),
-        job_title=params.string("job_title"),
-        location=params.string("location"),
+        **organisation_edit(params),
         default_privacy=source.string("privacy"),
         default_sensitive=source.boolean("sensitive"),
         default_language=source.string("language"),

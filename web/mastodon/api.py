@@ -13,6 +13,7 @@ from web.mastodon import (
     media,
     notifications,
     oauth,
+    people,
     registrations,
     search,
     statuses,
@@ -35,6 +36,7 @@ def setup(app: web.Application) -> None:
         registrations,
         invitations,
         admin_accounts,
+        people,
     ):
         group.setup(app)
     # Last: answers Mastodon-shaped errors for the API's not-yet-built routes.

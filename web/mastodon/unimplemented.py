@@ -195,8 +195,6 @@ PLACEHOLDERS: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/api/v1/tags/{name}/unfollow", unfollow_tag),
     ("POST", "/api/v1/tags/{name}/feature", unavailable("write:accounts")),
     ("POST", "/api/v1/tags/{name}/unfeature", unavailable("write:accounts")),
-    # The profile directory: Mastodon answers 404 while it is switched off.
-    ("GET", "/api/v1/directory", missing(None)),
     # Notification requests and policy: nothing is filtered, so nothing waits.
     ("GET", "/api/v2/notifications/policy", answer("read:notifications", _POLICY)),
     ("PATCH", "/api/v2/notifications/policy", unavailable("write:notifications")),
