@@ -323,3 +323,30 @@ def test_an_old_loop_in_the_data_never_hangs_the_chart(live_node: LiveNode) -> N
     token = live_node.token(ana)
     response = raw(live_node, "GET", f"/api/v1/rukun/accounts/{ana.account.id}/org_chart", token)
     assert [a["acct"] for a in response.json()["manager_chain"]] == ["ben"]
+
+
+def test_customers_do_not_find_each_other_in_the_directory_or_org_chart(
+    live_node: LiveNode,
+) -> None:
+    lead = live_node.member("lead")
+    ana = live_node.member("ana")
+    acme, zeta = live_node.member("acme", "customer"), live_node.member("zeta", "customer")
+    for member in (ana, acme, zeta):
+        set_manager(live_node, member, lead)  # an account manager "manages" the customers
+
+    def seen_by(member: Member) -> tuple[list[str], list[str]]:
+        token = live_node.token(member)
+        listed = raw(live_node, "GET", "/api/v1/directory", token, params={"local": "true"})
+        chart = raw(live_node, "GET", f"/api/v1/rukun/accounts/{lead.account.id}/org_chart", token)
+        return (
+            sorted(a["acct"] for a in listed.json()),
+            [a["acct"] for a in chart.json()["direct_reports"]],
+        )
+
+    # Employees see everyone; a customer sees the organisation and never another customer
+    assert seen_by(ana) == (["acme", "ana", "lead", "zeta"], ["acme", "ana", "zeta"])
+    assert seen_by(acme) == (["ana", "lead"], ["ana"])
+    # Another customer's chart is not found at all
+    token = live_node.token(acme)
+    other = raw(live_node, "GET", f"/api/v1/rukun/accounts/{zeta.account.id}/org_chart", token)
+    assert other.status_code == 404
