@@ -26,11 +26,14 @@ class AccountView:
     # the organisation its domain's rule is labelled with.
     manager: AccountLink | None = None
     partner: PartnerLabel | None = None
+    # A sign-up waiting for an admin's approval: not a member yet, so shown to nobody.
+    pending: bool = False
 
 
 _SELECT = f"""
     SELECT {", ".join("a." + c.strip() for c in ACCOUNT_COLUMNS.split(","))},
            u.role,
+           NOT coalesce(u.approved, true) AS pending,
            coalesce(s.followers_count, 0) AS followers_count,
            coalesce(s.following_count, 0) AS following_count,
            coalesce(s.statuses_count, 0) AS statuses_count,
@@ -49,6 +52,7 @@ def _view(row: asyncpg.Record) -> AccountView:
         following_count=row["following_count"],
         statuses_count=row["statuses_count"],
         last_status_at=row["last_status_at"],
+        pending=row["pending"],
     )
 
 
