@@ -13,6 +13,7 @@ from pathlib import Path
 import asyncpg
 
 from actors.credentials import digest, new_secret
+from actors.node_policy import load_policy
 from db.queue import enqueue
 
 BUILD_JOB = "export.build"
@@ -81,6 +82,15 @@ async def do_start_export(
             raise ExportInProgress from None
         await enqueue(conn, BUILD_JOB, {"export_id": row["id"]}, max_attempts=BUILD_ATTEMPTS)
     return Export(**dict(row))
+
+
+async def do_request_export(conn: asyncpg.Connection, account_id: int) -> Export:
+    """A member asks for their archive; what it may hold is the node's policy now.
+    Raises ExportInProgress while another of theirs is being prepared."""
+    policy = await load_policy(conn)
+    return await do_start_export(
+        conn, account_id, includes_internal=policy.export_includes_internal
+    )
 
 
 async def get_export(conn: asyncpg.Connection, export_id: int) -> Export | None:
