@@ -148,16 +148,14 @@ async def _write_outbox(build: _Build) -> int:
     conn, archive, export = build.conn, build.archive, build.export
     head = {"@context": ACTIVITY_CONTEXT, "id": "outbox.json", "type": "OrderedCollection"}
     written = seen = 0
+    media: list[str] = []  # keys only: a zip takes no other file while one is being written
     with archive.stream("outbox.json") as out:
         out.write(_dumps(head)[:-1].encode() + b', "orderedItems": [\n')
         async for status in own_statuses(conn, build.account.id):
             seen += 1
             if exported(status, includes_internal=export.includes_internal):
                 parts = await status_parts(conn, status.id)
-                for row in parts.media:
-                    source = stored_path(build.media_root, row["file_key"] or "")
-                    if source is not None:
-                        await archive.file(media_path(row["file_key"]), source)
+                media.extend(row["file_key"] for row in parts.media if row["file_key"])
                 username = build.account.username
                 item = signed_create(build.site, status, username, parts, build.key)
                 out.write((",\n" if written else "").encode() + _dumps(item).encode())
@@ -165,6 +163,10 @@ async def _write_outbox(build: _Build) -> int:
             if seen % PROGRESS_EVERY == 0:
                 await record_progress(conn, export.id, seen)
         out.write(f'\n], "totalItems": {written}}}\n'.encode())
+    for key in media:
+        source = stored_path(build.media_root, key)
+        if source is not None:
+            await archive.file(media_path(key), source)
     return written
 
 
