@@ -17,18 +17,16 @@ from actors.site import Site
 from content.archive_content import KeptStatus
 from content.status_parts import StatusParts
 from content.statuses import Status
-from federation.integrity_proofs import INTEGRITY_TERMS, sign_document
 from federation.organisation_terms import RUKUN_NS
-from outbox.actor_document import integrity_key_id
 from outbox.as2 import activities
 from outbox.as2.context import ACTIVITY_CONTEXT
 from outbox.as2.note import render_note
+from outbox.signed_objects import with_integrity_terms, with_proof
 from outbox.status_documents import note_data
 
-ARCHIVE_CONTEXT: list[Any] = [
-    *ACTIVITY_CONTEXT,
-    {**INTEGRITY_TERMS, "rukun": RUKUN_NS, "localOnly": "rukun:localOnly"},
-]
+ARCHIVE_CONTEXT = with_integrity_terms(
+    ACTIVITY_CONTEXT, {"rukun": RUKUN_NS, "localOnly": "rukun:localOnly"}
+)
 MEDIA_DIRECTORY = "media_attachments/files/"
 
 
@@ -66,7 +64,7 @@ def signed_create(
     _relative_media(note, site)
     activity = activities.create(note)
     activity["@context"] = ARCHIVE_CONTEXT
-    return sign_document(activity, key.private_key, integrity_key_id(site, username), created=now)
+    return with_proof(activity, site, username, key, now=now)
 
 
 def kept_status_id(site: Site, kept: KeptStatus) -> str | None:
