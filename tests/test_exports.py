@@ -411,3 +411,44 @@ async def test_the_settings_page_starts_an_export_with_csrf_and_shows_its_link(
     assert link in done
     response = await node.get(link, headers=cookie)
     assert response.status == 200 and response.content_type == "application/zip"
+
+
+async def test_the_command_line_prints_an_offboarding_link(
+    node: TestClient,
+    config: WebConfig,
+    pool: asyncpg.Pool,
+    *,
+    database_url: str,
+    make_member: MakeMember,
+    tmp_path: Path,
+) -> None:
+    alice = await make_member("alice")
+    auth = await _token(pool, alice)
+    started = await (await node.post("/api/v1/rukun/exports", headers=auth)).json()
+
+    def link(*extra: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RUKUN_")}
+        command = [sys.executable, "-m", "node.cli", "export", "link", started["id"], *extra]
+        command += ["--database-url", database_url, "--domain", "rukun.test"]
+        return subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=60
+        )
+
+    # Not finished yet: refused with one clear line
+    early = await asyncio.to_thread(link)
+    assert early.returncode == 1
+    assert early.stderr == f"rukun: error: export {started['id']} is not a finished export\n"
+
+    worker = Worker(pool, export_job_handlers(config.site, config.media_root), concurrency=1)
+    await worker.drain()
+    printed = await asyncio.to_thread(link, "--valid-for", "2h")
+    assert printed.returncode == 0, printed.stderr
+    url = printed.stdout.strip()
+    assert url.startswith(f"https://rukun.test/exports/{started['id']}/")
+    await _download(node, url.removeprefix("https://rukun.test"), {}, tmp_path / "cli.zip")
+    async with pool.acquire() as conn:
+        left = await conn.fetchval(
+            "SELECT expires_at - created_at FROM export_download_links WHERE export_id = $1",
+            int(started["id"]),
+        )
+    assert left == timedelta(hours=2)
