@@ -47,6 +47,7 @@ from db.pool import connection
 from federation.domain_policy import SEVERITIES
 from node import logs
 from node.database import database_url
+from node.export_cli import add_export, cmd_export
 from node.serve import serve
 from node.settings import FEDERATION_MODES, Settings, SettingsError, load
 
@@ -170,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(change)
     change.add_argument("key", choices=sorted(CHOICES), metavar="KEY")
     change.add_argument("value", metavar="VALUE", help="true/false, or domains separated by commas")
+    add_export(commands, _add_common)
     return parser
 
 
@@ -431,6 +433,7 @@ COMMANDS = {
     "federation": cmd_federation,
     "policy": cmd_policy,
     "invite": cmd_invite,
+    "export": cmd_export,
 }
 
 

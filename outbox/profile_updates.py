@@ -12,6 +12,7 @@ import asyncpg
 
 from actors.accounts import Member, get_local_account
 from actors.directory import get_account_link
+from actors.integrity_keys import integrity_public_key
 from actors.profile_edits import (
     ProfileEdit,
     apply_profile_edit,
@@ -39,7 +40,8 @@ async def _federate_profile(conn: asyncpg.Connection, site: Site, member: Member
     manager = None
     if account.manager_id is not None:
         manager = await get_account_link(conn, account.manager_id)
-    document = actor_document(account, site, manager=manager)
+    key = await integrity_public_key(conn, account.id)
+    document = actor_document(account, site, manager=manager, integrity_key=key)
     activity = activities.update_actor(document, account.updated_at)
     await queue_deliveries(conn, account.id, activity, inboxes)
 

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from actors.accounts import Account
 from actors.directory import get_account_link, get_instance_actor
+from actors.integrity_keys import integrity_public_key
 from content.peer_access import status_for_peer
 from content.statuses import Status
 from outbox.actor_document import actor_document
@@ -43,7 +44,9 @@ async def member_actor(request: web.Request) -> web.Response:
     manager = None
     if account.manager_id is not None:
         manager = await get_account_link(connection(request), account.manager_id)
-    return activity_response(actor_document(account, site, manager=manager), PRIVATE_CACHE)
+    key = await integrity_public_key(connection(request), account.id)
+    document = actor_document(account, site, manager=manager, integrity_key=key)
+    return activity_response(document, PRIVATE_CACHE)
 
 
 async def instance_actor(request: web.Request) -> web.Response:
