@@ -11,7 +11,16 @@ import jinja2
 from aiohttp import web
 
 from actors.signers import open_federation_client
-from web import activitypub, inbox_routes, media_files, pages, signin, signup, wellknown
+from web import (
+    activitypub,
+    import_page,
+    inbox_routes,
+    media_files,
+    pages,
+    signin,
+    signup,
+    wellknown,
+)
 from web.config import WebConfig
 from web.cors import cors_middleware
 from web.errors import Handler, error_middleware
@@ -94,6 +103,7 @@ def create_app(config: WebConfig, pool: asyncpg.Pool) -> web.Application:
     signin.setup(app)
     signup.setup(app)
     pages.setup(app)
+    import_page.setup(app)
     api.setup(app)
     media_files.setup(app)
     app.router.add_static("/static/", STATIC, name="static")
