@@ -108,7 +108,7 @@ def _records(text: str) -> list[tuple[int, list[str]]]:
                 records.append((start, cells))
             start = reader.line_num + 1
     except csv.Error as error:
-        raise ImportFileError([f"line {reader.line_num}: {error}"]) from None
+        raise ImportFileError([f"line {start}: {error}"]) from None
     return records
 
 
