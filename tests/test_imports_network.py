@@ -84,6 +84,14 @@ def test_following_list_with_remote_accounts_sends_follows_and_overwrite_undoes_
     carl_id = carl.account_verify_credentials()["id"]
     assert [f["acct"] for f in carl.account_followers(carl_id)] == ["alice@a.test"]
 
+    # And what bob posts reaches alice's home, until she imports a block of his domain
+    alice = a.mastodon(token, version_check_mode="none")
+    posted = bob.status_post("Hello from b")
+    network.settle()
+    assert [s["uri"] for s in alice.timeline_home()] == [posted["uri"]]
+    run_import(a, token, "domain_blocking", "#domain\nb.test\n")
+    assert alice.timeline_home() == []
+
     # When the list is overwritten with carl alone
     run_import(a, token, "following", "carl@c.test\n", mode="overwrite")
     network.settle()
