@@ -87,8 +87,9 @@ _WITH_EXTRAS = f"""
               WHERE st.status_id = s.id ORDER BY t.name) AS extra_tags,
         (SELECT json_build_object('name', app.name, 'website', app.website)
          FROM oauth_applications app WHERE app.id = s.application_id) AS extra_application,
-        (SELECT json_build_object('uri', i.original_uri, 'published', i.published,
-                                  'origin', i.origin)
+        (SELECT json_build_object('uri', i.original_uri, 'origin', i.origin,
+                    'published', to_char(i.published AT TIME ZONE 'UTC',
+                                         'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
          FROM status_imports i WHERE i.status_id = s.id) AS extra_imported_from
     FROM statuses s
     WHERE s.id = ANY($1::bigint[]) AND s.deleted_at IS NULL
