@@ -31,7 +31,13 @@ from actors.imports import (
 )
 from actors.profiles import load_accounts
 from actors.relationships import NotAllowed
-from actors.remote import RemoteActorError, RemoteActorRefusedError, resolve_handle
+from actors.remote import (
+    RemoteActorError,
+    RemoteActorGoneError,
+    RemoteActorRefusedError,
+    RemoteActorUnavailableError,
+    resolve_handle,
+)
 from actors.site import Site
 from content.access import Viewer, load_viewer, may_see_account
 from content.archive_import import import_archive_posts
@@ -97,6 +103,12 @@ class _Run:
             except RemoteActorRefusedError:
                 raise RowError(
                     f"{domain} is not allowed by this node's federation policy"
+                ) from None
+            except RemoteActorGoneError:
+                raise RowError(f"there is no account {username}@{domain}") from None
+            except RemoteActorUnavailableError as error:
+                raise RowError(
+                    f"{domain} could not be reached ({error}); try again later"
                 ) from None
             except RemoteActorError as error:
                 raise RowError(f"{acct} could not be resolved: {error}") from None

@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 
 from actors.import_files import ImportFileError, parse_csv
-from content.archives import ArchiveError, ItemError, ItemSkipped, open_archive, read_item
+from content.archives import (
+    ArchiveError,
+    ItemError,
+    ItemSkipped,
+    open_archive,
+    read_item,
+    read_member,
+)
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
@@ -181,3 +188,21 @@ def test_items_public_unlisted_and_what_is_left_out() -> None:
     for item in ("a string", create(6, published="yesterday"), {"type": "Create"}):
         with pytest.raises(ItemError):
             read_item(item, owner)
+
+
+def test_media_are_read_only_from_inside_the_archive() -> None:
+    archive = open_archive(
+        zipped(
+            {
+                "outbox.json": outbox(),
+                "actor.json": {"id": "https://old.test/users/a"},
+                "media_attachments/files/1/original/a.png": b"png",
+            }
+        )
+    )
+    # Mastodon writes the path without `/system/`; a full URL is reduced to its path
+    assert read_member(archive, "media_attachments/files/1/original/a.png") == b"png"
+    assert read_member(archive, "/system/media_attachments/files/1/original/a.png") == b"png"
+    assert read_member(archive, "https://old.test/system/media_attachments/files/1/original/a.png")
+    for outside in ("../outbox.json", "media_attachments/../../etc/passwd", "C:/x", "missing.png"):
+        assert read_member(archive, outside) is None
