@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,25 +57,16 @@ class RowError(Exception):
     """The row cannot be applied; the message, prefixed with its line, is shown to the member."""
 
 
+@dataclass(frozen=True, slots=True)
 class _Run:
     """One import being run: the member, and how to reach other nodes."""
 
-    def __init__(
-        self,
-        conn: asyncpg.Connection,
-        site: Site,
-        client: FederationClient,
-        *,
-        federation_mode: str,
-        member: Account,
-        viewer: Viewer,
-    ) -> None:
-        self.conn = conn
-        self.site = site
-        self.client = client
-        self.federation_mode = federation_mode
-        self.member = member
-        self.viewer = viewer
+    conn: asyncpg.Connection
+    site: Site
+    client: FederationClient
+    federation_mode: str
+    member: Account
+    viewer: Viewer
 
     def split(self, acct: str) -> tuple[str, str | None]:
         username, _, domain = acct.partition("@")
@@ -228,9 +220,7 @@ def import_job_handlers(
             views = await load_accounts(conn, [claimed.account_id])
             member = views[claimed.account_id].account
             viewer = await load_viewer(conn, member.id)
-            run = _Run(
-                conn, site, client, federation_mode=federation_mode, member=member, viewer=viewer
-            )
+            run = _Run(conn, site, client, federation_mode, member, viewer)
             await _run_rows(run, claimed)
         await finish_import(conn, claimed.id)
 
