@@ -15,6 +15,7 @@ from web import (
     activitypub,
     archive_files,
     export_pages,
+    import_page,
     inbox_routes,
     media_files,
     pages,
@@ -104,6 +105,7 @@ def create_app(config: WebConfig, pool: asyncpg.Pool) -> web.Application:
     signin.setup(app)
     signup.setup(app)
     pages.setup(app)
+    import_page.setup(app)
     api.setup(app)
     media_files.setup(app)
     export_pages.setup(app)

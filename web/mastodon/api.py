@@ -8,6 +8,7 @@ from web.mastodon import (
     accounts,
     admin_accounts,
     exports,
+    imports,
     instance,
     invitations,
     markers,
@@ -39,6 +40,7 @@ def setup(app: web.Application) -> None:
         admin_accounts,
         people,
         exports,
+        imports,
     ):
         group.setup(app)
     # Last: answers Mastodon-shaped errors for the API's not-yet-built routes.

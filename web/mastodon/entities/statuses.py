@@ -74,6 +74,8 @@ def render_status(view: StatusView, site: Site, viewer_id: int | None) -> dict[s
         "poll": None,
         "rukun": {"visibility": status.visibility},
     }
+    if view.imported_from is not None:
+        rendered["rukun"]["imported_from"] = view.imported_from
     if viewer_id is not None and status.account_id == viewer_id:
         rendered["pinned"] = view.pinned
     if reblog is not None:
