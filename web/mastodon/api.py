@@ -7,6 +7,8 @@ from aiohttp import web
 from web.mastodon import (
     accounts,
     admin_accounts,
+    announcements,
+    followed_tags,
     instance,
     invitations,
     markers,
@@ -37,6 +39,8 @@ def setup(app: web.Application) -> None:
         invitations,
         admin_accounts,
         people,
+        followed_tags,
+        announcements,
     ):
         group.setup(app)
     # Last: answers Mastodon-shaped errors for the API's not-yet-built routes.
