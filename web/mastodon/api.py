@@ -8,6 +8,7 @@ from web.mastodon import (
     accounts,
     admin_accounts,
     announcements,
+    feed_token,
     followed_tags,
     instance,
     invitations,
@@ -41,6 +42,7 @@ def setup(app: web.Application) -> None:
         people,
         followed_tags,
         announcements,
+        feed_token,
     ):
         group.setup(app)
     # Last: answers Mastodon-shaped errors for the API's not-yet-built routes.
