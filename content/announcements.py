@@ -3,7 +3,8 @@ with each member's read state (dismissals) and emoji reactions.
 
 An announcement is shown while it is published and inside its window (`starts_at` to
 `ends_at`, either open), so one can be scheduled ahead. Its text is rendered as a status's is
-(`content.linkify`, local mentions and hashtags linked) and stored as HTML."""
+(`content.linkify`: everything escaped, links, local mentions and hashtags marked up) and
+stored as HTML."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ import emoji
 
 from actors.site import Site
 from content import linkify
-from content.sanitise import sanitise_html
 
 # Mastodon allows at most eight different reactions on one announcement.
 MAX_DIFFERENT_REACTIONS = 8
@@ -112,8 +112,10 @@ async def _render(conn: asyncpg.Connection, site: Site, text: str) -> str:
         ),
         site.base_url,
     )
-    # Our renderer escapes everything; the sanitiser still has the last word on stored HTML.
-    return sanitise_html(rendered)
+    # As for a local status: the renderer escapes all the admin's text and adds only its own
+    # markup. The sanitiser is for HTML from elsewhere; it would also rewrite `rel="tag"`,
+    # which apps read to open hashtags.
+    return rendered
 
 
 def _announcement(row: asyncpg.Record) -> Announcement:
@@ -215,15 +217,14 @@ async def active_announcements(
 ) -> list[AnnouncementView]:
     """What members see now; dismissed ones only when asked for (Mastodon's default hides
     them)."""
-    dismissed = (
-        ""
-        if with_dismissed
-        else """AND NOT EXISTS (SELECT 1 FROM announcement_dismissals d
-                                WHERE d.announcement_id = a.id AND d.account_id = $1)"""
-    )
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM announcements a WHERE {_ACTIVE} {dismissed} {_ORDER}",
+        f"""SELECT {_COLUMNS} FROM announcements a
+            WHERE {_ACTIVE}
+              AND ($2 OR NOT EXISTS (SELECT 1 FROM announcement_dismissals d
+                                     WHERE d.announcement_id = a.id AND d.account_id = $1))
+            {_ORDER}""",
         account_id,
+        with_dismissed,
     )
     return await _views(conn, account_id, rows)
 
