@@ -78,6 +78,13 @@ async def _fan_out_to_tag_followers(conn: asyncpg.Connection, status: Status) ->
     (`content.access`): one insert per kind of reader, the rule written by `visible_sql` with
     the follower's id as the viewer. A reader who already has it (a followee's post) keeps
     one row."""
+    followed = await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM status_tags st JOIN tag_follows tf ON tf.tag_id = st.tag_id
+                          WHERE st.status_id = $1)""",
+        status.id,
+    )
+    if not followed:
+        return
     policy = await load_policy(conn)
     readers = (
         (STAFF_ROLES, Viewer(0, "employee")),

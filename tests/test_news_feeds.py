@@ -5,6 +5,7 @@ rules."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -16,8 +17,10 @@ from actors.invitations import do_create_invitation
 from actors.node_policy import NodePolicy, PolicyError, do_set_policy, load_policy
 from actors.registrations import SignUp, do_sign_up
 from actors.relationships import get_follow
+from db.pool import connection
 from tests.conftest import MakeMember
 from tests.live import LiveNode
+from tests.test_cli import Rukun, Run, clean_environment, run_rukun
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -61,6 +64,34 @@ async def test_a_new_member_follows_the_news_account(
     assert await get_follow(conn, later.account.id, news.account.id) is None
 
 
+@pytest.fixture
+def rukun(database_url: str, tmp_path: Path) -> Rukun:
+    async def run(*args: str, **env: str) -> Run:
+        environment = clean_environment(RUKUN_DATABASE_URL=database_url, **env)
+        return await run_rukun(*args, env=environment, cwd=tmp_path)
+
+    return run
+
+
+async def test_members_added_at_the_command_line_follow_it_too(
+    rukun: Rukun, database_url: str
+) -> None:
+    assert (await rukun("user", "add", "news", "--role", "employee")).code == 0
+    run = await rukun("policy", "set", "news_account", "news")
+    assert run.code == 0, run.err
+    assert "news_account                 news\n" in run.out
+    refused = await rukun("policy", "set", "news_account", "nobody")
+    assert refused.err == "rukun: error: news_account: no local account is named 'nobody'\n"
+    assert (await rukun("user", "add", "newcomer", "--role", "customer")).code == 0
+    async with connection(database_url) as conn:
+        follows = await conn.fetchval(
+            """SELECT count(*) FROM follows f
+               JOIN accounts a ON a.id = f.account_id JOIN accounts t ON t.id = f.target_account_id
+               WHERE a.username = 'newcomer' AND t.username = 'news'"""
+        )
+    assert follows == 1
+
+
 def _post(node: LiveNode, token: str, text: str, visibility: str, **extra: Any) -> str:
     response = requests.post(
         f"{node.base_url}/api/v1/statuses",
@@ -81,6 +112,9 @@ def _feed_token(node: LiveNode, token: str) -> str:
     after = requests.get(f"{node.base_url}/api/v1/rukun/feed_token", headers=headers, timeout=10)
     assert after.json()["exists"] is True and "token" not in after.json()
     secret: str = issued.json()["token"]
+    base = node.site.base_url
+    assert issued.json()["news_rss_url"] == f"{base}/@news.rss?feed_token={secret}"
+    assert issued.json()["news_atom_url"] == f"{base}/@news.atom?feed_token={secret}"
     return secret
 
 
@@ -108,6 +142,7 @@ def _atom_links(body: bytes) -> list[str]:
 def test_feeds_of_an_account_follow_the_readers_access(live_node: LiveNode) -> None:
     news = live_node.member("news")
     news_token = live_node.token(news)
+    live_node.with_conn(lambda conn: do_set_policy(conn, "news_account", "news"))
     cathy_token = live_node.token(live_node.member("cathy", "customer"))
     eve_token = live_node.token(live_node.member("eve"))
     colin = live_node.member("colin", "customer")
