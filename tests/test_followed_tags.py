@@ -65,6 +65,17 @@ def test_a_followed_tag_brings_colleagues_posts_home_until_unfollowed(
     alice.account_mute(dave.me()["id"])
     muted = post(live_node, dave, "Shh #launch")
     assert str(muted["id"]) not in home_ids(alice)
+    # and so do a blocked author's, and those of an author who blocks her
+    frank, gina = client(live_node, "frank"), client(live_node, "gina")
+    alice.account_block(frank.me()["id"])
+    gina.account_block(alice.me()["id"])
+    blocked = post(live_node, frank, "Hello #launch")
+    blocking = post(live_node, gina, "Hi #launch")
+    alice_id = int(alice.me()["id"])
+    stored = live_node.with_conn(
+        lambda conn: conn.fetch("SELECT status_id FROM home_feed WHERE account_id = $1", alice_id)
+    )
+    assert {int(blocked["id"]), int(blocking["id"])}.isdisjoint(r["status_id"] for r in stored)
 
     # When alice unfollows the tag
     assert alice.tag_unfollow("launch")["following"] is False
