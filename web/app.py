@@ -15,6 +15,7 @@ from web import (
     activitypub,
     archive_files,
     export_pages,
+    feeds,
     import_page,
     inbox_routes,
     media_files,
@@ -104,6 +105,7 @@ def create_app(config: WebConfig, pool: asyncpg.Pool) -> web.Application:
     inbox_routes.setup(app)
     signin.setup(app)
     signup.setup(app)
+    feeds.setup(app)  # before pages: `/@{name}` would take `/@name.rss`
     pages.setup(app)
     import_page.setup(app)
     api.setup(app)

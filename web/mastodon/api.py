@@ -7,7 +7,10 @@ from aiohttp import web
 from web.mastodon import (
     accounts,
     admin_accounts,
+    announcements,
     exports,
+    feed_token,
+    followed_tags,
     imports,
     instance,
     invitations,
@@ -41,6 +44,9 @@ def setup(app: web.Application) -> None:
         people,
         exports,
         imports,
+        followed_tags,
+        announcements,
+        feed_token,
     ):
         group.setup(app)
     # Last: answers Mastodon-shaped errors for the API's not-yet-built routes.
