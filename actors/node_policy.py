@@ -35,9 +35,12 @@ class NodePolicy:
     signup_email_domains: tuple[str, ...] = ()
     # Exports may include internal posts and members-only group content.
     export_includes_internal: bool = False
+    # Days a member must wait after moving their account before moving it again (Mastodon: 30).
+    move_cooldown_days: int = 30
 
 
-CHOICES: dict[str, type] = {f.name: bool if f.type == "bool" else tuple for f in fields(NodePolicy)}
+_KINDS: dict[str, type] = {"bool": bool, "int": int}
+CHOICES: dict[str, type] = {f.name: _KINDS.get(str(f.type), tuple) for f in fields(NodePolicy)}
 
 
 def _check(key: str, value: object) -> object:
@@ -47,6 +50,10 @@ def _check(key: str, value: object) -> object:
     if kind is bool:
         if not isinstance(value, bool):
             raise PolicyError(f"{key} is true or false")
+        return value
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise PolicyError(f"{key} is a whole number, 0 or more")
         return value
     if isinstance(value, str):
         value = [part for part in value.replace(",", " ").split() if part]
@@ -67,6 +74,11 @@ def parse_value(key: str, text: str) -> object:
         if lowered in {"false", "no", "off", "0"}:
             return False
         raise PolicyError(f"{key} is true or false, not {text!r}")
+    if CHOICES.get(key) is int:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise PolicyError(f"{key} is a whole number, not {text!r}") from None
     return text
 
 
@@ -78,6 +90,8 @@ async def load_policy(conn: asyncpg.Connection) -> NodePolicy:
         kind = CHOICES.get(row["key"])
         if kind is bool:
             values[row["key"]] = bool(row["value"])
+        elif kind is int:
+            values[row["key"]] = int(row["value"])
         elif kind is tuple:
             values[row["key"]] = tuple(row["value"])
     return NodePolicy(**values)  # type: ignore[arg-type]

@@ -413,7 +413,8 @@ async def cmd_policy(settings: Settings, args: argparse.Namespace, out: TextIO) 
             current = await load_policy(conn)
         for key in sorted(CHOICES):
             value = getattr(current, key)
-            shown = str(value).lower() if isinstance(value, bool) else ",".join(value) or "-"
+            scalar = isinstance(value, bool | int)
+            shown = str(value).lower() if scalar else ",".join(value) or "-"
             out.write(f"{key:<28} {shown}\n")
 
     await _with_database(settings, run)

@@ -11,6 +11,7 @@ from web.mastodon import (
     invitations,
     markers,
     media,
+    moves,
     notifications,
     oauth,
     people,
@@ -37,6 +38,7 @@ def setup(app: web.Application) -> None:
         invitations,
         admin_accounts,
         people,
+        moves,
     ):
         group.setup(app)
     # Last: answers Mastodon-shaped errors for the API's not-yet-built routes.
