@@ -49,7 +49,7 @@ from outbox.delivery import queue_deliveries
 from outbox.profile_updates import federate_profile
 from outbox.relationships import do_block, do_follow, do_mute, do_unfollow
 
-# Mastodon's messages (migrations.errors), as its settings page shows them.
+# Mastodon's AccountMigration checks (migrations.errors), in words that stand alone.
 NOT_AN_ALIAS = "The target account does not list this account as an alias: add it there first"
 MOVE_TO_SELF = "The target account cannot be this account"
 ALREADY_MOVED = "This account has already moved to the target account"
