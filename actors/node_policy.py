@@ -39,9 +39,11 @@ class NodePolicy:
     # The organisation's news account (a local username; "" for none): every new member
     # follows it, and may unfollow it.
     news_account: str = ""
+    # Days a member must wait after moving their account before moving it again (Mastodon: 30).
+    move_cooldown_days: int = 30
 
 
-_KINDS: dict[str, type] = {"bool": bool, "str": str}
+_KINDS: dict[str, type] = {"bool": bool, "str": str, "int": int}
 CHOICES: dict[str, type] = {f.name: _KINDS.get(str(f.type), tuple) for f in fields(NodePolicy)}
 
 
@@ -60,6 +62,10 @@ def _check(key: str, value: object) -> object:
         if name and not USERNAME.match(name):
             raise PolicyError(f"{key}: {value!r} is not a username")
         return name
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise PolicyError(f"{key} is a whole number, 0 or more")
+        return value
     if isinstance(value, str):
         value = [part for part in value.replace(",", " ").split() if part]
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
@@ -79,6 +85,11 @@ def parse_value(key: str, text: str) -> object:
         if lowered in {"false", "no", "off", "0"}:
             return False
         raise PolicyError(f"{key} is true or false, not {text!r}")
+    if CHOICES.get(key) is int:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise PolicyError(f"{key} is a whole number, not {text!r}") from None
     return text
 
 
@@ -92,6 +103,8 @@ async def load_policy(conn: asyncpg.Connection) -> NodePolicy:
             values[row["key"]] = bool(row["value"])
         elif kind is str:
             values[row["key"]] = str(row["value"])
+        elif kind is int:
+            values[row["key"]] = int(row["value"])
         elif kind is tuple:
             values[row["key"]] = tuple(row["value"])
     return NodePolicy(**values)  # type: ignore[arg-type]

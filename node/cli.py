@@ -418,7 +418,7 @@ async def cmd_policy(settings: Settings, args: argparse.Namespace, out: TextIO) 
             current = await load_policy(conn)
         for key in sorted(CHOICES):
             value = getattr(current, key)
-            if isinstance(value, bool):
+            if isinstance(value, bool | int):
                 shown = str(value).lower()
             else:
                 shown = (value if isinstance(value, str) else ",".join(value)) or "-"

@@ -173,10 +173,12 @@ def actor_document(
     *,
     manager: AccountLink | None = None,
     integrity_key: str | None = None,
+    moved_to: str | None = None,
 ) -> dict[str, Any]:
     """A local account as an ActivityPub actor (`Person`, or `Service` for bots). `manager` is
-    the account `account.manager_id` names, looked up by the caller; None leaves it out.
-    `integrity_key` (multibase Ed25519) is published as `assertionMethod` when given."""
+    the account `account.manager_id` names, `moved_to` the actor id of the account it moved
+    to, both looked up by the caller; None leaves them out. `integrity_key` (multibase
+    Ed25519) is published as `assertionMethod` when given."""
     if not account.is_local:
         raise ValueError(f"{account.username}@{account.domain} is not a local account")
     if account.username == INSTANCE_ACTOR:
@@ -210,5 +212,8 @@ def actor_document(
         "tag": [],
         "attachment": profile_attachments(account, site, manager),
         **organisation_document(account, site, manager),
+        # Account moves: the accounts this one moves from, and where it went.
+        **({"alsoKnownAs": list(account.also_known_as)} if account.also_known_as else {}),
+        **({"movedTo": moved_to} if moved_to else {}),
         "endpoints": {"sharedInbox": site.shared_inbox_url},
     }

@@ -69,7 +69,7 @@ EXPECTED: dict[str, str] = {
         "ignored: a poll vote (polls are not kept here)"
     ),
     "gotosocial/docs_like_approval.json": "not an activity",
-    "gotosocial/docs_move_account.json": "ignored: Move activities are not supported",
+    "gotosocial/docs_move_account.json": "ignored: the target of the Move could not be fetched",
     "gotosocial/docs_person_with_fields.json": "not an activity",
     "gotosocial/docs_reject_reply.json": "ignored: the object is not an account on this node",
     "guppe/group.json": "not an activity",
@@ -137,7 +137,7 @@ EXPECTED: dict[str, str] = {
     "mastodon/delete_actor_inline_person.json": "done",
     "mastodon/delete_actor_self.json": "done",
     "mastodon/delete_note_tombstone.json": "ignored: a delete of something we do not have",
-    "mastodon/docs_move_account.json": "ignored: Move activities are not supported",
+    "mastodon/docs_move_account.json": "ignored: the target of the Move could not be fetched",
     "mastodon/featured_collection.json": "not an activity",
     "mastodon/flag_report.json": "ignored: a report about nothing on this node",
     "mastodon/follow.json": "ignored: the object is not an account on this node",

@@ -12,7 +12,7 @@ from aiohttp import web
 from actors.accounts import Account, get_member
 from actors.node_policy import load_policy
 from actors.people import direct_reports, manager_chain
-from actors.profiles import AccountView
+from actors.profiles import AccountView, load_account
 from content.access import hides_customers, may_see_account, viewer_of
 from web.auth import current_session, member_page
 from web.keys import config, connection
@@ -65,7 +65,11 @@ async def profile(request: web.Request) -> web.StreamResponse:
     viewer = viewer_of(session.member, await load_policy(conn))
     if shown is None or not await may_see_account(conn, viewer, shown.account.id):
         raise web.HTTPNotFound()
-    context = {"profile": shown, "fields": profile_fields(shown.account)}
+    moved = None
+    if shown.account.moved_to_account_id is not None:
+        target = await load_account(conn, shown.account.moved_to_account_id)
+        moved = person_link(target) if target is not None else None
+    context = {"profile": shown, "fields": profile_fields(shown.account), "moved": moved}
     return aiohttp_jinja2.render_template("profile.html", request, context)
 
 

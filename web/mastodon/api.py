@@ -16,6 +16,7 @@ from web.mastodon import (
     invitations,
     markers,
     media,
+    moves,
     notifications,
     oauth,
     people,
@@ -47,6 +48,7 @@ def setup(app: web.Application) -> None:
         followed_tags,
         announcements,
         feed_token,
+        moves,
     ):
         group.setup(app)
     # Last: answers Mastodon-shaped errors for the API's not-yet-built routes.
