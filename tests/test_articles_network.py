@@ -33,16 +33,17 @@ def spoil_outgoing(node: LiveNode) -> None:
     """Put hostile HTML into the queued Create, as a node that does not clean its HTML would
     send it: the receiving node must clean it itself."""
 
-    async def spoil(conn: asyncpg.Connection) -> None:
-        await conn.execute(
+    async def spoil(conn: asyncpg.Connection) -> str:
+        changed: str = await conn.execute(
             """UPDATE deliveries SET payload = jsonb_set(payload, '{object,content}',
                    to_jsonb((payload #>> '{object,content}')
                             || '<script>alert(1)</script><img src=x onerror=alert(1)>'
                             || '<a href="javascript:alert(1)">x</a>'))
-               WHERE state = 'queued'"""
+               WHERE state = 'queued' AND payload->>'type' = 'Create'"""
         )
+        return changed
 
-    node.with_conn(spoil)
+    assert node.with_conn(spoil) == "UPDATE 1"
 
 
 def test_an_article_reaches_a_follower_whole_and_comments_thread_on_both_nodes(
