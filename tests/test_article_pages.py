@@ -13,8 +13,10 @@ from aiohttp.test_utils import TestClient
 
 from actors.site import Site
 from content.compose import Draft
+from content.remote_statuses import RemoteDraft, insert_remote_status
 from outbox.posting import do_post
 from tests.conftest import MakeMember
+from tests.inbox_helpers import remote_actor
 from tests.test_signin import sign_in, start_browser
 from web.config import WebConfig
 
@@ -118,3 +120,34 @@ async def test_an_article_the_viewer_may_not_see_is_not_found(
     assert (await browser.get(f"/@alice/articles/{shared.id}")).status == 200
     listed = await (await browser.get("/@alice/articles")).text()
     assert "For everyone" in listed and "Staff only" not in listed
+
+
+async def test_another_nodes_article_is_read_whole_here(
+    browser: TestClient, conn: asyncpg.Connection, make_member: MakeMember
+) -> None:
+    # Given an article from another node, kept whole
+    await make_member("bob")
+    author = await remote_actor(conn, "https://blog.example/users/wanda", username="wanda")
+    stored = await insert_remote_status(
+        conn,
+        RemoteDraft(
+            uri="https://blog.example/articles/1",
+            url="https://blog.example/articles/1",
+            account_id=author.id,
+            visibility="public",
+            kind="article",
+            title="Field notes",
+            summary="<p>From the <b>road</b></p>",
+            content="<h2>Day one</h2><p>Long text</p><script>alert(1)</script>",
+        ),
+    )
+    assert stored is not None
+
+    await signed_in_as(browser, "bob")
+    response = await browser.get(f"/@wanda@blog.example/articles/{stored.id}")
+
+    assert response.status == 200
+    page = await response.text()
+    assert "Field notes" in page and "From the road" in page
+    assert "<h2>Day one</h2><p>Long text</p>" in page and "<script" not in page
+    assert (await browser.get(f"/@wanda/articles/{stored.id}")).status == 404

@@ -9,16 +9,18 @@ from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
+from markupsafe import Markup
 
 from actors.accounts import get_member
 from actors.node_policy import load_policy
 from content.access import Viewer, may_see_account, viewer_of
 from content.articles import article_ids, article_path
+from content.sanitise import sanitise_article_html, sanitise_html
 from content.status_lookup import access_status
 from content.status_views import StatusView, load_status_views
 from content.threads import descendant_ids
 from web.auth import current_session, member_page
-from web.keys import connection
+from web.keys import config, connection
 
 PAGE_SIZE = 20
 _MAX_ID = 2**63 - 1
@@ -41,7 +43,19 @@ def _handle(view: StatusView) -> str:
     return account.username if account.domain is None else f"{account.username}@{account.domain}"
 
 
-def _entry(view: StatusView) -> dict[str, Any]:
+def _body(view: StatusView, media_prefix: str) -> Markup:
+    """The status's HTML for a template. It was cleaned when stored (ours from Markdown, other
+    servers' on arrival); it is cleaned again here, by the same allow-lists, so a page never
+    relies on how an older row was written."""
+    status = view.status
+    if status.is_article:
+        cleaned = sanitise_article_html(status.content, media_prefix)
+    else:
+        cleaned = sanitise_html(status.content)
+    return Markup(cleaned)  # noqa: S704 - cleaned by content.sanitise just above
+
+
+def _entry(view: StatusView, media_prefix: str) -> dict[str, Any]:
     """What a template shows of a status: author, date, title and summary, HTML body."""
     account = view.account.account
     handle = _handle(view)
@@ -56,7 +70,7 @@ def _entry(view: StatusView) -> dict[str, Any]:
         "title": status.title,
         "summary": status.summary,
         "spoiler_text": status.spoiler_text,
-        "content": status.content,
+        "content": _body(view, media_prefix),
         "href": article_path(handle, status.id),
         "is_article": status.is_article,
     }
@@ -75,9 +89,10 @@ async def article(request: web.Request) -> web.StreamResponse:
     shown = views.get(status.id)
     if shown is None or _handle(shown).lower() != request.match_info["name"].lower():
         raise web.HTTPNotFound()
+    media_prefix = config(request).site.media_url("")
     context = {
-        "article": _entry(shown),
-        "comments": [_entry(views[i]) for i in comments if i in views],
+        "article": _entry(shown, media_prefix),
+        "comments": [_entry(views[i], media_prefix) for i in comments if i in views],
     }
     return aiohttp_jinja2.render_template("article.html", request, context)
 
@@ -97,7 +112,8 @@ async def articles(request: web.Request) -> web.StreamResponse:
         limit=PAGE_SIZE,
     )
     views = await load_status_views(conn, ids, viewer.account_id)
-    entries = [_entry(views[i]) for i in ids if i in views]
+    media_prefix = config(request).site.media_url("")
+    entries = [_entry(views[i], media_prefix) for i in ids if i in views]
     context = {
         "profile": author,
         "articles": entries,
