@@ -1,6 +1,8 @@
 """Writing a status: `check_draft` validates and resolves (mentions, reply, media) without
 writing; `insert_status` stores it with its mentions, tags and media in the caller's
-transaction. `outbox` wraps both with fan-out and delivery."""
+transaction. `outbox` wraps both with fan-out and delivery. An article is a draft of kind
+`article`: its Markdown body is rendered (`content.articles`) where a note's text is linkified,
+and it names no one (no mentions, no hashtags)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 sensitivity and the media (as Mastodon's UpdateStatusService does: what a PUT leaves out is
 cleared), keeps the language unless a new one is given, and never changes visibility or the
 reply. History lives in `status_edits`: the first edit also stores the original version, so
-the history starts with what was first posted. An edit that changes nothing writes nothing."""
+the history starts with what was first posted. An edit that changes nothing writes nothing.
+An article's edit renders its Markdown again and may change its title and summary, which the
+history keeps too."""
 
 from __future__ import annotations
 
