@@ -223,3 +223,18 @@ EXPECTED: dict[str, str] = {
     "wordpress/organization_wedistribute.json": "not an activity",
     "wordpress/person.json": "not an activity",
 }
+
+# Long-form posts (Article, Page) kept whole with their title (tests/test_inbox_fixtures.py):
+# file → the title they are stored under. The bare objects are delivered in a Create from
+# their author, as their servers send them.
+KEPT_IN_FULL: dict[str, str] = {
+    "plume/article.json": "This Month in Plume: June 2018",
+    "wordpress/article_large.json": "An Epic 3D-Printed Fan Expansion for Last Light",
+    "wordpress/create_article_wedistribute.json": (
+        "The end is near: Mastodon plans to drop OStatus support"
+    ),
+    "nodebb/article_topic.json": "Welcome to your NodeBB!",
+    "prismo/create_article_url_array.json": "Introducing: Federated follows!",
+    "lemmy/page.json": "Post title",
+    "lemmy/create_page.json": "test post",
+}

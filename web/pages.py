@@ -14,6 +14,7 @@ from actors.node_policy import load_policy
 from actors.people import direct_reports, manager_chain
 from actors.profiles import AccountView, load_account
 from content.access import hides_customers, may_see_account, viewer_of
+from web import article_pages
 from web.auth import current_session, member_page
 from web.keys import config, connection
 
@@ -114,3 +115,4 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/", home, name="home")
     app.router.add_get("/@{name}", profile, name="profile")
     app.router.add_get("/@{name}/org", org_chart, name="org_chart")
+    article_pages.setup(app)

@@ -8,6 +8,7 @@ from web.mastodon import (
     accounts,
     admin_accounts,
     announcements,
+    articles,
     exports,
     feed_token,
     followed_tags,
@@ -49,6 +50,7 @@ def setup(app: web.Application) -> None:
         announcements,
         feed_token,
         moves,
+        articles,
     ):
         group.setup(app)
     # Last: answers Mastodon-shaped errors for the API's not-yet-built routes.

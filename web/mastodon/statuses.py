@@ -47,7 +47,7 @@ NO_SCHEDULING = "Validation failed: Scheduled posts are not supported yet"
 NO_POLLS = "Validation failed: Polls are not supported yet"
 
 
-def _language(params: Params) -> str | None:
+def language_of(params: Params) -> str | None:
     raw = params.string("language")
     if raw is None or not raw.strip():
         return None
@@ -57,7 +57,7 @@ def _language(params: Params) -> str | None:
         raise ApiError(422, "Validation failed: Language is not a valid ISO 639 code") from None
 
 
-def _visibility(params: Params, default: str) -> str:
+def visibility_of(params: Params, default: str) -> str:
     """`visibility`, else the member's default. glitch-soc's `local_only: true` asks for a post
     that stays on this node, which is Rukun's `local` (it never widens a narrower choice)."""
     requested = params.string("visibility") or None
@@ -96,9 +96,9 @@ async def create(request: web.Request) -> web.Response:
     draft = Draft(
         text=params.string("status", "") or "",
         spoiler_text=params.string("spoiler_text", "") or "",
-        visibility=_visibility(params, preferences.default_visibility),
+        visibility=visibility_of(params, preferences.default_visibility),
         sensitive=bool(params.boolean("sensitive", preferences.default_sensitive)),
-        language=_language(params) or preferences.default_language,
+        language=language_of(params) or preferences.default_language,
         in_reply_to_id=params.id("in_reply_to_id"),
         media_ids=tuple(params.ids("media_ids")),
         application_id=grant.application_id if grant else None,
@@ -216,7 +216,7 @@ async def update(request: web.Request) -> web.Response:
         text=params.string("status", "") or "",
         spoiler_text=params.string("spoiler_text", "") or "",
         sensitive=bool(params.boolean("sensitive", False)),
-        language=_language(params),
+        language=language_of(params),
         media_ids=tuple(dict.fromkeys(params.ids("media_ids"))),
         media_changes=_media_changes(params),
     )
