@@ -87,6 +87,15 @@ class Member:
     account: Account
     # False while a sign-up waits for an admin's approval: no session, no API use until then.
     approved: bool = True
+    # Set when the member is offboarded: read-only until then, disabled from then on.
+    leaves_at: datetime | None = None
+
+    def has_left(self, now: datetime) -> bool:
+        """Disabled, or offboarded and past the last day (the worker disables them then, but a
+        late worker must not leave a door open)."""
+        return self.disabled_at is not None or (
+            self.leaves_at is not None and self.leaves_at <= now
+        )
 
     @property
     def username(self) -> str:
@@ -106,7 +115,7 @@ ACCOUNT_COLUMNS = (
 )
 MEMBER_SELECT = f"""
     SELECT u.id AS user_id, u.role, u.email, u.disabled_at, u.password_change_required,
-           u.created_at AS user_created_at, u.password_hash, u.approved,
+           u.created_at AS user_created_at, u.password_hash, u.approved, u.leaves_at,
            {", ".join("a." + c.strip() for c in ACCOUNT_COLUMNS.split(","))}
     FROM users u JOIN accounts a ON a.id = u.account_id
 """
@@ -129,6 +138,7 @@ def member_from_row(row: asyncpg.Record) -> Member:
         created_at=row["user_created_at"],
         account=account_from_row(row),
         approved=row["approved"],
+        leaves_at=row["leaves_at"],
     )
 
 

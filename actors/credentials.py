@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import asyncpg
 
@@ -81,9 +82,11 @@ async def authenticate_token(conn: asyncpg.Connection, token: str) -> TokenGrant
         return None
     member = None
     if row["token_user_id"] is not None:
-        if row["user_id"] is None or row["disabled_at"] is not None:
+        if row["user_id"] is None:
             return None
         member = member_from_row(row)
+        if member.has_left(datetime.now(UTC)):
+            return None
     if row["stale"]:
         await conn.execute(
             "UPDATE oauth_tokens SET last_used_at = now() WHERE id = $1", row["token_id"]
@@ -128,7 +131,7 @@ async def session_for(conn: asyncpg.Connection, token: str) -> WebSession | None
     if row is None:
         return None
     member = await get_member_by_user_id(conn, row["user_id"])
-    if member is None or member.disabled_at is not None or not member.approved:
+    if member is None or member.has_left(datetime.now(UTC)) or not member.approved:
         return None
     return WebSession(member, row["csrf_token"])
 

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Any, TextIO
 
 import asyncpg
@@ -29,6 +30,7 @@ from actors.invitations import (
 )
 from actors.news_subscription import do_subscribe_to_news
 from actors.node_policy import CHOICES, PolicyError, do_set_policy, load_policy, parse_value
+from actors.offboarding import do_offboard
 from actors.partners import (
     RELATIONSHIPS,
     DomainPolicy,
@@ -115,6 +117,23 @@ def _add_user_role(user_commands: Any) -> None:
     role.add_argument("new_role", metavar="ROLE", choices=ROLES)
 
 
+def _add_user_offboard(user_commands: Any) -> None:
+    offboard = user_commands.add_parser(
+        "offboard", help="a member leaves: read-only, archive link, then disabled"
+    )
+    _add_common(offboard)
+    offboard.add_argument("name")
+    offboard.add_argument(
+        "--read-only-days", type=float, default=14, help="days of read-only access (default 14)"
+    )
+    offboard.add_argument(
+        "--link-days",
+        type=float,
+        default=14,
+        help="days the archive link works after the account closes (default 14)",
+    )
+
+
 def _add_invite(commands: Any) -> None:
     invite = commands.add_parser("invite", help="invitations to join the node")
     actions = invite.add_subparsers(dest="invite_command", required=True, metavar="ACTION")
@@ -154,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_common(sub)
         sub.add_argument("name")
     _add_user_role(user_commands)
+    _add_user_offboard(user_commands)
     _add_invite(commands)
 
     token = commands.add_parser("token", help="manage API tokens")
@@ -288,7 +308,7 @@ async def cmd_user(settings: Settings, args: argparse.Namespace, out: TextIO) ->
             members = await list_members(conn)
             out.write(f"{'USERNAME':<24} {'ROLE':<10} {'STATUS':<9} EMAIL\n")
             for m in members:
-                status = "disabled" if m.disabled_at else "active"
+                status = "disabled" if m.disabled_at else "leaving" if m.leaves_at else "active"
                 out.write(f"{m.username:<24} {m.role:<10} {status:<9} {m.email or '-'}\n")
 
         await _with_database(settings, show)
@@ -302,6 +322,8 @@ async def cmd_user(settings: Settings, args: argparse.Namespace, out: TextIO) ->
             out.write(f"{changed.username} is now {changed.role}\n")
 
         await _with_database(settings, change)
+    elif args.user_command == "offboard":
+        await _with_database(settings, lambda conn: _offboard(conn, settings, args, out))
     else:
         disable = args.user_command == "disable"
 
@@ -310,6 +332,27 @@ async def cmd_user(settings: Settings, args: argparse.Namespace, out: TextIO) ->
             out.write(f"{member.username} {'disabled' if disable else 'enabled'}\n")
 
         await _with_database(settings, toggle)
+
+
+async def _offboard(
+    conn: asyncpg.Connection, settings: Settings, args: argparse.Namespace, out: TextIO
+) -> None:
+    member = await get_member(conn, args.name)
+    if member is None:
+        raise CommandError(f"no member named {args.name!r}")
+    done = await do_offboard(
+        conn,
+        member.user_id,
+        read_only_for=timedelta(days=args.read_only_days),
+        link_after=timedelta(days=args.link_days),
+    )
+    site = Site(settings.domain, settings.scheme)
+    out.write(f"{member.username} is read-only until {done.leaves_at:%Y-%m-%d %H:%M} UTC, ")
+    out.write("then disabled; their internal content stays\n")
+    out.write(f"archive {done.export.id} is being prepared; give them this link, valid until ")
+    out.write(f"{done.download_expires_at:%Y-%m-%d %H:%M} UTC:\n")
+    out.write(f"{site.base_url}/exports/{done.export.id}/{done.download_token}\n")
+    out.write("until then they may name their new account (POST /api/v1/rukun/move)\n")
 
 
 async def cmd_invite(settings: Settings, args: argparse.Namespace, out: TextIO) -> None:

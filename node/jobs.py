@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from actors.offboarding import offboarding_job_handlers
 from content.media_jobs import media_job_handlers
 from db.queue import Handler
 from federation.http_client import FederationClient
@@ -14,7 +15,7 @@ from web.config import WebConfig
 
 def job_handlers(config: WebConfig, client: FederationClient) -> dict[str, Handler]:
     """Handlers by job kind: media processing (content), deliveries and members' exports and
-    imports (outbox), inbound activities (inbox)."""
+    imports (outbox), inbound activities (inbox), the end of an offboarding (actors)."""
     return {
         **media_job_handlers(config.media_root),
         **delivery_job_handlers(
@@ -25,4 +26,5 @@ def job_handlers(config: WebConfig, client: FederationClient) -> dict[str, Handl
         **import_job_handlers(
             config.site, client, config.media_root, federation_mode=config.federation_mode
         ),
+        **offboarding_job_handlers(),
     }

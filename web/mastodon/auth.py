@@ -70,7 +70,24 @@ async def require_member(request: web.Request, *scopes: str) -> Member:
         raise ApiError(422, "This method requires an authenticated user")
     if not grant.member.approved:
         raise ApiError(403, PENDING_APPROVAL)
+    if grant.member.leaves_at is not None:
+        refuse_leaving(request)
     return grant.member
+
+
+LEAVING = "This account is read-only: its member is leaving the organisation"
+# What a leaving member may still change: where they move to, and their archive.
+_LEAVING_MAY = ("/api/v1/rukun/move", "/api/v1/rukun/aliases", "/api/v1/rukun/exports")
+
+
+def refuse_leaving(request: web.Request) -> None:
+    """An offboarded member reads, takes their archive and names their new account; nothing
+    else they send changes anything here."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.path.rstrip("/").startswith(_LEAVING_MAY):
+        return
+    raise ApiError(403, LEAVING)
 
 
 MOVED = "Your login is currently disabled"
