@@ -55,7 +55,7 @@ def _entries(archive: Archive) -> list[_Entry]:
     entries = []
     for number, item in enumerate(archive.items, start=1):
         try:
-            entries.append(_Entry(number, read_item(item, archive.owner)))
+            entries.append(_Entry(number, read_item(item, archive.owner, archive.keys)))
         except ItemSkipped as reason:
             entries.append(_Entry(number, None, f"item {number}: {reason}", skipped=True))
         except ItemError as error:
@@ -159,14 +159,15 @@ async def _insert(
         await adjust_counter(conn, parent["id"], "replies_count", 1)
     await conn.execute(
         """INSERT INTO status_imports (status_id, account_id, original_uri, published, origin,
-                                       proof)
-           VALUES ($1, $2, $3, $4, $5, $6)""",
+                                       proof, proof_verified)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
         status_id,
         account_id,
         post.uri,
         post.published,
         origin,
         post.proof,
+        post.proof_verified,
     )
     await set_status_tags(conn, status_id, clean_tags(post.tags))
     if media_ids:

@@ -12,7 +12,10 @@ What is imported, and why: posts (`Create` of a Note, Article, Page or Question)
 archive's owner addressed to the public (`to` Public: public) or listed as unlisted (`cc`
 Public). Followers-only posts and direct messages are skipped: they were written for an
 audience on the old node, and republishing them here would widen it. Boosts (`Announce`) are
-skipped: they are other people's posts, which stay on their own nodes."""
+skipped: they are other people's posts, which stay on their own nodes.
+
+A post whose FEP-8b32 proof verifies against a key `actor.json` publishes (as Rukun's exports
+carry) is marked verified: the archive itself shows it was published by that actor."""
 
 from __future__ import annotations
 
@@ -24,6 +27,11 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from federation.archive_proofs import actor_keys
+from federation.integrity_proofs import ProofError, verify_document
 
 MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
@@ -64,6 +72,8 @@ class ArchivedPost:
     tags: tuple[str, ...]
     media: tuple[ArchivedMedia, ...]
     proof: Any  # FEP-8b32 proof(s), kept as found
+    # The proof verifies with a key of the archive's actor.json (the owner's own).
+    proof_verified: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +81,8 @@ class Archive:
     owner: str  # the actor id the posts were written as
     items: list[Any]
     zip: zipfile.ZipFile
+    # The owner's integrity keys (`assertionMethod` of actor.json), by key id.
+    keys: dict[str, Ed25519PublicKey]
 
 
 def _safe_name(name: str) -> bool:
@@ -144,7 +156,9 @@ def open_archive(data: bytes) -> Archive:
         raise ArchiveError("outbox.json: orderedItems is not a list")
     if len(items) > MAX_ITEMS:
         raise ArchiveError(f"outbox.json has more than {MAX_ITEMS} items")
-    return Archive(_owner(actor, items), items, archive)
+    owner = _owner(actor, items)
+    keys = actor_keys(actor) if isinstance(actor, dict) and actor.get("id") == owner else {}
+    return Archive(owner, items, archive, keys)
 
 
 def read_member(archive: Archive, path: str) -> bytes | None:
@@ -226,7 +240,19 @@ def _language(post: dict[str, Any]) -> str | None:
     return None
 
 
-def read_item(item: Any, owner: str) -> ArchivedPost:
+def _verified(item: dict[str, Any], keys: dict[str, Ed25519PublicKey]) -> bool:
+    if not keys or not isinstance(item.get("proof"), dict):
+        return False
+    try:
+        verify_document(item, keys.get)
+    except ProofError:
+        return False
+    return True
+
+
+def read_item(
+    item: Any, owner: str, keys: dict[str, Ed25519PublicKey] | None = None
+) -> ArchivedPost:
     """The post an outbox item carries. Raises ItemSkipped for what is left out on purpose and
     ItemError for what cannot be read."""
     if not isinstance(item, dict):
@@ -272,4 +298,5 @@ def read_item(item: Any, owner: str) -> ArchivedPost:
         tags=_tags(post.get("tag")),
         media=_media(post.get("attachment")),
         proof=proof if isinstance(proof, dict | list) else None,
+        proof_verified=_verified(item, keys or {}),
     )

@@ -89,7 +89,8 @@ _WITH_EXTRAS = f"""
          FROM oauth_applications app WHERE app.id = s.application_id) AS extra_application,
         (SELECT json_build_object('uri', i.original_uri, 'origin', i.origin,
                     'published', to_char(i.published AT TIME ZONE 'UTC',
-                                         'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+                                         'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                    'verified', i.proof_verified)
          FROM status_imports i WHERE i.status_id = s.id) AS extra_imported_from
     FROM statuses s
     WHERE s.id = ANY($1::bigint[]) AND s.deleted_at IS NULL

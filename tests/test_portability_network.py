@@ -61,4 +61,6 @@ def test_an_export_from_one_node_imports_on_another_without_internal_posts(
         copy = by_uri[original["uri"]]
         # (to the second, as ActivityStreams `published` carries it)
         assert copy["created_at"] == original["created_at"].replace(microsecond=0)
+        # the archive's proofs, checked against the key its actor.json publishes
+        assert copy["rukun"]["imported_from"]["verified"] is True
         assert copy["rukun"]["imported_from"]["origin"] == f"{a.config.site.base_url}/users/alice"
