@@ -12,23 +12,21 @@ from typing import Any
 from aiohttp import web
 
 from actors.preferences import get_preferences
-from actors.remote import RemoteLookup
 from content.articles import article_ids
 from content.compose import ComposeError, Draft
 from content.edits import Edit
 from content.status_lookup import access_status
 from content.statuses import Status, get_statuses
-from outbox.interactions import do_edit_status
 from outbox.posting import do_post
 from web.errors import ApiError
-from web.keys import config, connection, federation
+from web.keys import config, connection
 from web.mastodon.auth import grant_for, require_member, viewer_for
 from web.mastodon.paging import page_from, with_link
 from web.mastodon.params import Params
 from web.mastodon.responses import json_response
 from web.mastodon.routes import add_routes
 from web.mastodon.status_access import NOT_FOUND, path_id, render_one, render_statuses
-from web.mastodon.statuses import REPLY_NOT_FOUND, language_of, visibility_of
+from web.mastodon.statuses import REPLY_NOT_FOUND, edit_and_render, language_of, visibility_of
 
 
 def _text(params: Params, name: str) -> str:
@@ -94,20 +92,7 @@ async def update(request: web.Request) -> web.Response:
         language=language_of(params),
         media_ids=tuple(dict.fromkeys(params.ids("media_ids"))),
     )
-    try:
-        edited = await do_edit_status(
-            conn,
-            config(request).site,
-            member.account.id,
-            status,
-            edit,
-            remote=RemoteLookup(federation(request), config(request).federation_mode),
-        )
-    except ComposeError as error:
-        raise ApiError(422, str(error)) from None
-    except LookupError:
-        raise ApiError(404, NOT_FOUND) from None
-    return json_response(await render_one(request, edited.id, member.account.id))
+    return await edit_and_render(request, member, status, edit)
 
 
 async def show(request: web.Request) -> web.Response:

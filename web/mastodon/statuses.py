@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from actors.accounts import Member
 from actors.preferences import get_preferences
 from actors.profiles import load_accounts
 from actors.remote import RemoteLookup
@@ -220,6 +221,13 @@ async def update(request: web.Request) -> web.Response:
         media_ids=tuple(dict.fromkeys(params.ids("media_ids"))),
         media_changes=_media_changes(params),
     )
+    return await edit_and_render(request, member, status, edit)
+
+
+async def edit_and_render(
+    request: web.Request, member: Member, status: Status, edit: Edit
+) -> web.Response:
+    """Edit the member's own status (a note or an article) and answer it as it now stands."""
     try:
         edited = await do_edit_status(
             connection(request),
