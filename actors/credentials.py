@@ -65,7 +65,7 @@ _LAST_USED_GRANULARITY = "1 hour"
 
 async def authenticate_token(conn: asyncpg.Connection, token: str) -> TokenGrant | None:
     """The grant behind a bearer token, or None when unknown, revoked, expired or its member
-    disabled. One query in the usual case."""
+    disabled or suspended. One query in the usual case."""
     row = await conn.fetchrow(
         f"""SELECT t.id AS token_id, t.application_id, t.scopes, t.user_id AS token_user_id,
                    (t.last_used_at IS NULL
@@ -81,7 +81,11 @@ async def authenticate_token(conn: asyncpg.Connection, token: str) -> TokenGrant
         return None
     member = None
     if row["token_user_id"] is not None:
-        if row["user_id"] is None or row["disabled_at"] is not None:
+        if (
+            row["user_id"] is None
+            or row["disabled_at"] is not None
+            or row["suspended_at"] is not None
+        ):
             return None
         member = member_from_row(row)
     if row["stale"]:
@@ -128,7 +132,12 @@ async def session_for(conn: asyncpg.Connection, token: str) -> WebSession | None
     if row is None:
         return None
     member = await get_member_by_user_id(conn, row["user_id"])
-    if member is None or member.disabled_at is not None or not member.approved:
+    if (
+        member is None
+        or member.disabled_at is not None
+        or member.account.suspended_at is not None
+        or not member.approved
+    ):
         return None
     return WebSession(member, row["csrf_token"])
 

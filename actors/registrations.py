@@ -18,6 +18,7 @@ from actors.node_policy import NodePolicy, load_policy
 from actors.oauth import IssuedToken, do_issue_token
 from actors.passwords import MAX_LENGTH, MIN_LENGTH
 from actors.roles import PermissionRefused, managed_member
+from actors.sign_up_blocks import email_refused, ip_severity
 
 MAX_USERNAME = 30
 MAX_EMAIL = 320
@@ -39,6 +40,7 @@ _LABELS = {
 }
 NOT_PENDING = "This account is not waiting for approval"
 CLOSED = "Registrations are closed on this node: ask an administrator for an invitation."
+NETWORK_REFUSED = "Sign-ups from your network are not allowed on this node."
 
 
 class RegistrationsClosed(Exception):
@@ -159,6 +161,8 @@ async def check_sign_up(
     RegistrationsClosed without one on a node that takes no sign-ups by email domain, and
     SignUpInvalid listing every wrong field."""
     policy = await load_policy(conn)
+    if await ip_severity(conn, sign_up.ip) in ("sign_up_block", "no_access"):
+        raise RegistrationsClosed(NETWORK_REFUSED)
     invitation = None
     if sign_up.invite_code:
         invitation = await find_invitation(conn, sign_up.invite_code)
@@ -168,6 +172,14 @@ async def check_sign_up(
     _check_fields(sign_up, errors)
     if invitation is None and "email" not in errors.details:
         _check_domain(sign_up, policy, errors)
+    domain = email_domain(sign_up.email)
+    if (
+        "email" not in errors.details
+        and domain
+        and await email_refused(conn, sign_up.email, domain)
+    ):
+        # Mastodon's BlockedEmailValidator says no more than this, on purpose.
+        errors.add("email", "ERR_BLOCKED", "is not allowed")
     await _check_taken(conn, sign_up, errors)
     if errors.details:
         raise SignUpInvalid(errors.details)
@@ -179,9 +191,11 @@ async def do_sign_up(
 ) -> tuple[Member, IssuedToken | None]:
     """Create the member: with the invitation's role, approved, when invited; otherwise as an
     employee waiting for approval. With `token_scopes` (the API), a token for the new member
-    is issued in the same transaction — a pending member holds it but cannot use it yet."""
+    is issued in the same transaction — a pending member holds it but cannot use it yet. From
+    a network whose sign-ups need approval (an IP block), even the invited wait for it."""
     invitation, _ = await check_sign_up(conn, sign_up)
     role = invitation.role if invitation else "employee"
+    needs_approval = await ip_severity(conn, sign_up.ip) == "sign_up_requires_approval"
     try:
         async with conn.transaction():
             if invitation is not None:
@@ -192,7 +206,7 @@ async def do_sign_up(
                 role,
                 email=sign_up.email.strip(),
                 password=sign_up.password,
-                approved=invitation is not None,
+                approved=invitation is not None and not needs_approval,
             )
             await conn.execute(
                 """UPDATE users SET invitation_id = $2, sign_up_reason = $3, sign_up_ip = $4,

@@ -15,6 +15,7 @@ from actors.accounts import Member
 from actors.credentials import TokenGrant, authenticate_token
 from actors.node_policy import load_policy
 from actors.scopes import allows
+from actors.sign_up_blocks import ip_severity
 from content.access import Viewer, viewer_of
 from web.errors import ApiError
 from web.keys import connection
@@ -23,6 +24,7 @@ GRANT: web.RequestKey[TokenGrant | None] = web.RequestKey("grant")
 VIEWER: web.RequestKey[Viewer] = web.RequestKey("viewer")
 _INVALID = "The access token is invalid"
 PENDING_APPROVAL = "Your login is currently pending approval"
+NETWORK_BLOCKED = "Access from your network is blocked"
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -41,7 +43,11 @@ async def grant_for(request: web.Request) -> TokenGrant | None:
     token = bearer_token(request)
     grant = None
     if token is not None:
-        grant = await authenticate_token(connection(request), token)
+        conn = connection(request)
+        # An admin's `no_access` IP block refuses every authenticated request from there.
+        if await ip_severity(conn, request.remote) == "no_access":
+            raise ApiError(403, NETWORK_BLOCKED)
+        grant = await authenticate_token(conn, token)
         if grant is None:
             raise ApiError(401, _INVALID)
     request[GRANT] = grant
