@@ -1,6 +1,6 @@
 """What staff see about local members: the member with how they signed up (address, locale,
 reason, invitation, app), for Mastodon's admin API. Listing filters follow Mastodon's
-`status` values (active, pending, disabled; silenced and suspended match nobody yet)."""
+`status` values (active, pending, disabled, silenced, suspended)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ _STATUS_SQL = {
     "active": "u.approved AND u.disabled_at IS NULL AND a.suspended_at IS NULL",
     "pending": "NOT u.approved",
     "disabled": "u.disabled_at IS NOT NULL",
-    "silenced": "false",
+    "silenced": "a.silenced_at IS NOT NULL",
     "suspended": "a.suspended_at IS NOT NULL",
 }
 _SELECT = MEMBER_SELECT.replace(
     "FROM users u",
     """, host(u.sign_up_ip) AS sign_up_ip, u.locale, u.sign_up_reason,
-       u.created_by_application_id, u.last_sign_in_at,
+       u.created_by_application_id, u.last_sign_in_at, a.silenced_at, a.sensitized_at,
        (SELECT iu.account_id FROM invitations i JOIN users iu ON iu.id = i.inviter_user_id
         WHERE i.id = u.invitation_id) AS invited_by_account_id
     FROM users u""",
@@ -38,6 +38,8 @@ class MemberRecord:
     invited_by_account_id: int | None
     created_by_application_id: int | None
     last_sign_in_at: datetime | None
+    silenced_at: datetime | None = None
+    sensitized_at: datetime | None = None
 
 
 def _record(row: asyncpg.Record) -> MemberRecord:
@@ -49,6 +51,8 @@ def _record(row: asyncpg.Record) -> MemberRecord:
         invited_by_account_id=row["invited_by_account_id"],
         created_by_application_id=row["created_by_application_id"],
         last_sign_in_at=row["last_sign_in_at"],
+        silenced_at=row["silenced_at"],
+        sensitized_at=row["sensitized_at"],
     )
 
 

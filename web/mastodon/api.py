@@ -7,6 +7,10 @@ from aiohttp import web
 from web.mastodon import (
     accounts,
     admin_accounts,
+    admin_audit,
+    admin_block_lists,
+    admin_domains,
+    admin_reports,
     instance,
     invitations,
     markers,
@@ -15,6 +19,7 @@ from web.mastodon import (
     oauth,
     people,
     registrations,
+    reports,
     search,
     statuses,
     timelines,
@@ -37,6 +42,11 @@ def setup(app: web.Application) -> None:
         invitations,
         admin_accounts,
         people,
+        reports,
+        admin_reports,
+        admin_domains,
+        admin_block_lists,
+        admin_audit,
     ):
         group.setup(app)
     # Last: answers Mastodon-shaped errors for the API's not-yet-built routes.
