@@ -106,6 +106,22 @@ async def allows_domain(conn: asyncpg.Connection, domain: str, *, mode: str = DE
     return decide(mode, domain, rules)
 
 
+async def rejects_reports(conn: asyncpg.Connection, domain: str) -> bool:
+    """Whether a domain block (on it or a parent) says to ignore that domain's reports."""
+    try:
+        names = covering_domains(normalise_domain(domain))
+    except DomainError:
+        return False
+    return bool(
+        await conn.fetchval(
+            """SELECT EXISTS (SELECT 1 FROM federation_domains
+                              WHERE domain = ANY($1::text[]) AND policy = 'block'
+                                AND reject_reports)""",
+            names,
+        )
+    )
+
+
 def check_label(
     organisation: str | None, relationship: str | None
 ) -> tuple[str | None, str | None]:

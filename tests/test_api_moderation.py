@@ -36,6 +36,7 @@ def test_account_actions_through_mastodon_py(live_node: LiveNode) -> None:
 
     staff.admin_account_moderate(target, action="sensitive")
     assert staff.admin_account(target).sensitized is True
+    assert eve_api.status_post("Look at this").sensitive is True  # media hidden by default
     assert staff.admin_account_unsensitive(target).sensitized is False
 
     # Limited: gone from the public timeline and from non-followers; followers keep it.

@@ -1,10 +1,16 @@
 """Moderation between live nodes: a report forwarded from `a.test` reaches `b.test` as a
 `Flag` signed by a.test's instance actor and becomes a report there; once a.test's admin
-suspends b.test, a forwarded report waiting in the queue never leaves."""
+suspends b.test, a forwarded report waiting in the queue never leaves; and b.test's
+`reject_reports` on a.test ignores what a.test reports."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import asyncpg
+
 from tests.federation_network import Network
+from tests.live import LiveNode
 from tests.moderation_helpers import member_client, staff_client
 
 
@@ -31,10 +37,29 @@ def test_a_forwarded_report_reaches_the_reported_accounts_node(network: Network)
     assert received.comment == "spam"
     assert [s.id for s in received.statuses] == [post.id]
 
-    # When: a.test suspends b.test while a second forwarded report waits in the queue
+    # b.test keeps federating with a.test but no longer takes its reports.
+    b_staff.admin_create_domain_block("a.test", severity="noop", reject_reports=True)
+    carl.report(found.account.id, comment="more spam", forward=True)
+    network.settle()
+    assert _flag_deliveries(a)[-1][:2] == ("done", 1)
+    assert len(b_staff.admin_reports()) == 1
+
+    # When: a.test suspends b.test while a forwarded report waits in the queue
     carl.report(found.account.id, comment="still spam", forward=True)
     a_staff.admin_create_domain_block("b.test", severity="suspend")
     network.settle()
 
-    # Then: nothing more reached b.test
+    # Then: it never left
+    assert _flag_deliveries(a)[-1] == ("dead", 0, "refused by federation policy")
     assert len(b_staff.admin_reports()) == 1
+
+
+def _flag_deliveries(node: LiveNode) -> list[tuple[str, int, Any]]:
+    async def read(conn: asyncpg.Connection) -> list[tuple[str, int, Any]]:
+        rows = await conn.fetch(
+            """SELECT state, attempts, last_error FROM deliveries
+               WHERE payload->>'type' = 'Flag' ORDER BY id"""
+        )
+        return [(row["state"], row["attempts"], row["last_error"]) for row in rows]
+
+    return node.with_conn(read)

@@ -11,8 +11,6 @@ from aiohttp import web
 
 from actors.accounts import Member
 from actors.partners import (
-    ALLOW,
-    BLOCK,
     BlockOptions,
     DomainPolicy,
     PartnerError,
@@ -23,7 +21,7 @@ from actors.partners import (
     get_domain_policy,
     list_domain_rules,
 )
-from federation.domain_policy import SEVERITIES
+from federation.domain_policy import ALLOW, BLOCK, SEVERITIES
 from outbox.domain_blocks import do_block_domain_now
 from web.errors import ApiError
 from web.keys import connection
