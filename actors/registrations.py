@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from actors.accounts import USERNAME, Member, MemberError, do_create_member
+from actors.audit import record_action
 from actors.invitations import Invitation, do_claim_invitation, find_invitation
 from actors.node_policy import NodePolicy, load_policy
 from actors.oauth import IssuedToken, do_issue_token
@@ -239,7 +240,10 @@ async def do_approve(conn: asyncpg.Connection, actor: Member | None, account_id:
     target = await managed_member(conn, actor, account_id)
     if target.approved:
         raise PermissionRefused(NOT_PENDING)
-    await conn.execute("UPDATE users SET approved = true WHERE id = $1", target.user_id)
+    async with conn.transaction():
+        await conn.execute("UPDATE users SET approved = true WHERE id = $1", target.user_id)
+        details = {"username": target.username}
+        await record_action(conn, actor, "approve", "account", account_id, details=details)
     return await managed_member(conn, actor, account_id)
 
 
@@ -249,9 +253,12 @@ async def do_reject(conn: asyncpg.Connection, actor: Member | None, account_id: 
     target = await managed_member(conn, actor, account_id)
     if target.approved:
         raise PermissionRefused(NOT_PENDING)
-    await conn.execute(
-        "DELETE FROM accounts WHERE id = $1 AND domain IS NULL"
-        " AND EXISTS (SELECT 1 FROM users WHERE account_id = $1 AND NOT approved)",
-        target.account.id,
-    )
+    async with conn.transaction():
+        await conn.execute(
+            "DELETE FROM accounts WHERE id = $1 AND domain IS NULL"
+            " AND EXISTS (SELECT 1 FROM users WHERE account_id = $1 AND NOT approved)",
+            target.account.id,
+        )
+        details = {"username": target.username, "email": target.email}
+        await record_action(conn, actor, "reject", "account", account_id, details=details)
     return target

@@ -87,6 +87,10 @@ def test_account_actions_through_mastodon_py(live_node: LiveNode) -> None:
         "warn",
     ]
     assert ("disable", "account", str(dana.account.id)) in actions
+    staff.admin_account_enable(dana.account.id)
+    role = f"/api/v1/rukun/admin/accounts/{dana.account.id}/role"
+    assert api(live_node, "POST", role, admin_token, json={"role": "moderator"}).ok
+    assert [a for a, _, i in audit_actions(live_node, admin_token)][:2] == ["change_role", "enable"]
     entries = api(
         live_node, "GET", "/api/v1/rukun/admin/audit_log", admin_token, params={"action": "suspend"}
     ).json()
