@@ -18,6 +18,7 @@ import asyncpg
 
 from actors.accounts import (
     ACCOUNT_COLUMNS,
+    INSTANCE_ACTOR,
     Account,
     Member,
     MemberError,
@@ -73,7 +74,7 @@ async def moderation_state(conn: asyncpg.Connection, account_id: int) -> Moderat
         f"SELECT {ACCOUNT_COLUMNS}, silenced_at, sensitized_at FROM accounts WHERE id = $1",
         account_id,
     )
-    if row is None or row["username"] == "instance.actor":
+    if row is None or (row["domain"] is None and row["username"] == INSTANCE_ACTOR):
         return None
     member = await get_member_by_account_id(conn, account_id) if row["domain"] is None else None
     if row["domain"] is None and member is None:

@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 
 from actors.account_lookup import find_account
-from actors.accounts import ensure_instance_actor
+from actors.accounts import INSTANCE_ACTOR, ensure_instance_actor
 from actors.remote import inbox_for
 from actors.reports import CATEGORIES, MAX_COMMENT, Report, insert_report, moderator_account_ids
 from actors.site import Site
@@ -34,7 +34,7 @@ class ReportRefused(ValueError):
 
 
 def flag_id(site: Site, report_id: int) -> str:
-    return f"{site.actor_url('instance.actor')}#reports/{report_id}"
+    return f"{site.actor_url(INSTANCE_ACTOR)}#reports/{report_id}"
 
 
 def render_flag(
@@ -44,7 +44,7 @@ def render_flag(
         {
             "id": flag_id(site, report.id),
             "type": "Flag",
-            "actor": site.actor_url("instance.actor"),
+            "actor": site.actor_url(INSTANCE_ACTOR),
             "content": report.comment,
             "object": [target_uri, *status_uris],
         }
