@@ -85,3 +85,35 @@ async def list_member_records(
         limit,
     )
     return [_record(row) for row in rows]
+
+
+_REMOTE_STATUS_SQL = {
+    "active": "a.suspended_at IS NULL",
+    "pending": "false",
+    "disabled": "false",
+    "silenced": "a.silenced_at IS NOT NULL",
+    "suspended": "a.suspended_at IS NOT NULL",
+}
+
+
+async def list_remote_account_ids(
+    conn: asyncpg.Connection,
+    *,
+    status: str | None = None,
+    by_domain: str | None = None,
+    max_id: int | None = None,
+    limit: int = 100,
+) -> list[int]:
+    """Remote accounts for the staff (Mastodon's `origin=remote`), newest first."""
+    condition = _REMOTE_STATUS_SQL[status] if status is not None else "true"
+    rows = await conn.fetch(
+        f"""SELECT a.id FROM accounts a
+            WHERE a.domain IS NOT NULL AND {condition}
+              AND ($1::text IS NULL OR lower(a.domain) = lower($1))
+              AND ($2::bigint IS NULL OR a.id < $2)
+            ORDER BY a.id DESC LIMIT $3""",
+        by_domain,
+        max_id,
+        limit,
+    )
+    return [row["id"] for row in rows]

@@ -143,6 +143,9 @@ def test_deleting_a_suspended_remote_accounts_data(live_node: LiveNode) -> None:
     with pytest.raises(MastodonAPIError, match="This action is not allowed"):
         admin.admin_account_delete(account_id)
     admin.admin_account_moderate(account_id, action="suspend")
+    suspended = admin.admin_accounts_v2(origin="remote", status="suspended")
+    assert [(a.username, a.domain) for a in suspended] == [("troll", "far.example")]
+    assert admin.admin_accounts_v2(origin="remote", status="active") == []
     deleted = admin.admin_account_delete(account_id)
     assert (deleted.id, deleted.domain, deleted.suspended) == (str(account_id), "far.example", True)
 

@@ -13,7 +13,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from actors.accounts import MemberError
-from actors.admin_accounts import STATUSES, MemberRecord, list_member_records, load_member_record
+from actors.admin_accounts import (
+    STATUSES,
+    MemberRecord,
+    list_member_records,
+    list_remote_account_ids,
+    load_member_record,
+)
 from actors.moderation import (
     ACTIONS,
     do_account_action,
@@ -57,13 +63,25 @@ async def one(request: web.Request, account: int) -> web.Response:
     return json_response(found[account])
 
 
-async def _listing(request: web.Request, status: str | None, remote: bool, staff: bool) -> list:
+async def _listing(
+    request: web.Request, status: str | None, remote: bool, staff: bool
+) -> list[dict[str, object]]:
     params = Params(request.query)
     if status is not None and status not in STATUSES:
         raise ApiError(422, f"Validation failed: status must be one of {', '.join(STATUSES)}")
-    if remote:  # members are local; remote accounts have no user to manage here
-        return []
     limit = params.integer("limit", 100, minimum=1) or 100
+    if remote:
+        if staff:  # staff are members of this node
+            return []
+        ids = await list_remote_account_ids(
+            connection(request),
+            status=status,
+            by_domain=params.string("by_domain"),
+            max_id=params.id("max_id"),
+            limit=min(limit, MAX_LIMIT),
+        )
+        found = await admin_accounts_by_id(request, ids)
+        return [found[i] for i in ids if i in found]
     records = await list_member_records(
         connection(request),
         status=status,
