@@ -190,9 +190,35 @@ async def _put(
             options.obfuscate,
         )
         rule = DomainPolicy(**dict(row))
+        await _limit_accounts(conn, rule)
         action = "allow_domain" if policy == ALLOW else "block_domain"
         await record_action(conn, actor, action, "domain", domain, details=_details(rule))
     return rule
+
+
+_OF_DOMAIN = "(lower(domain) = $1 OR right(lower(domain), length($1) + 1) = '.' || $1)"
+
+
+async def _limit_accounts(
+    conn: asyncpg.Connection, rule: DomainPolicy, *, removed: bool = False
+) -> None:
+    """A `silence` block limits the accounts of the domain this node already knows, as
+    Mastodon's does: each is marked silenced at the rule's creation time, so lifting the rule
+    lifts exactly those marks and keeps a moderator's own limits. (Accounts first seen after
+    the block are not marked.)"""
+    await conn.execute(
+        f"""UPDATE accounts SET silenced_at = NULL
+            WHERE domain IS NOT NULL AND {_OF_DOMAIN} AND silenced_at = $2""",
+        rule.domain,
+        rule.created_at,
+    )
+    if not removed and rule.policy == BLOCK and rule.severity == "silence":
+        await conn.execute(
+            f"""UPDATE accounts SET silenced_at = $2
+                WHERE domain IS NOT NULL AND {_OF_DOMAIN} AND silenced_at IS NULL""",
+            rule.domain,
+            rule.created_at,
+        )
 
 
 def check_options(options: BlockOptions) -> BlockOptions:
@@ -289,6 +315,7 @@ async def do_remove_domain(
         if row is None:
             return False
         rule = DomainPolicy(**dict(row))
+        await _limit_accounts(conn, rule, removed=True)
         action = "remove_domain_allow" if rule.policy == ALLOW else "remove_domain_block"
         await record_action(conn, actor, action, "domain", rule.domain, details=_details(rule))
     return True

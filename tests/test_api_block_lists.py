@@ -12,7 +12,13 @@ from mastodon.errors import MastodonAPIError, MastodonIllegalArgumentError
 from actors.node_policy import do_set_policy
 from actors.sign_up_blocks import do_remove_ip_block
 from tests.live import LiveNode
-from tests.moderation_helpers import api, audit_actions, staff_client
+from tests.moderation_helpers import (
+    api,
+    audit_actions,
+    member_client,
+    remote_account_with_status,
+    staff_client,
+)
 
 PASSWORD = "a long enough password"
 
@@ -33,6 +39,9 @@ def test_domain_blocks(live_node: LiveNode) -> None:
     boss = live_node.member("boss", role="admin")
     token = live_node.token(boss, "admin:read admin:write")
     staff = live_node.mastodon(token, version_check_mode="none")
+    reader = member_client(live_node, live_node.member("carl"))
+    spammer, status_id = remote_account_with_status(live_node, "loud", "news.spam.example")
+    assert reader.status(status_id).id == str(status_id)
 
     block = staff.admin_create_domain_block(
         "Spam.Example",
@@ -53,6 +62,10 @@ def test_domain_blocks(live_node: LiveNode) -> None:
         False,
     )
     assert [b.domain for b in staff.admin_domain_blocks()] == ["spam.example"]
+    # Silencing a domain limits the accounts of it (and its subdomains) known here.
+    assert staff.admin_account(spammer).silenced is True
+    with pytest.raises(MastodonAPIError, match="Record not found"):
+        reader.status(status_id)
     assert staff.admin_domain_blocks(id=block.id).domain == "spam.example"
 
     # A second block of the domain: Mastodon's 422, naming the block there.
@@ -74,6 +87,8 @@ def test_domain_blocks(live_node: LiveNode) -> None:
     )
     staff.admin_delete_domain_block(block.id)
     assert staff.admin_domain_blocks() == []
+    assert staff.admin_account(spammer).silenced is False
+    assert reader.status(status_id).id == str(status_id)
     with pytest.raises(MastodonAPIError, match="Record not found"):
         staff.admin_domain_blocks(id=block.id)
 
