@@ -145,31 +145,34 @@ async def _change(
     report_id: int,
     action: str,
     assignment: str,
-    *,
+    *arguments: object,
     audit: bool = True,
-    details: dict[str, object] | None = None,
 ) -> Report:
-    """Run one UPDATE (`assignment`, where `$2` is the actor's account id) and log it."""
-    arguments: list[object] = [report_id]
-    if "$2" in assignment:
-        arguments.append(actor.account.id if actor else None)
+    """Run one UPDATE (`assignment`, whose `$2`… are `arguments`) and log it as `action`."""
     async with conn.transaction():
         row = await conn.fetchrow(
             f"""UPDATE reports SET {assignment}, updated_at = now() WHERE id = $1
                 RETURNING {_COLUMNS}""",
+            report_id,
             *arguments,
         )
         if row is None:
             raise NoSuchReport("Record not found")
         if audit:
-            await record_action(conn, actor, action, "report", report_id, details=details)
+            await record_action(conn, actor, action, "report", report_id)
     return Report(**dict(row))
+
+
+def _account_id(actor: Member | None) -> int | None:
+    return actor.account.id if actor else None
 
 
 async def do_assign_report(
     conn: asyncpg.Connection, actor: Member | None, report_id: int
 ) -> Report:
-    return await _change(conn, actor, report_id, "assign_report", "assigned_account_id = $2")
+    return await _change(
+        conn, actor, report_id, "assign_report", "assigned_account_id = $2", _account_id(actor)
+    )
 
 
 async def do_unassign_report(
@@ -189,6 +192,7 @@ async def do_resolve_report(
         report_id,
         "resolve_report",
         "resolved_at = coalesce(resolved_at, now()), action_taken_by_account_id = $2",
+        _account_id(actor),
         audit=audit,
     )
 
@@ -252,7 +256,7 @@ async def do_add_report_note(
             """INSERT INTO report_notes (report_id, account_id, content) VALUES ($1, $2, $3)
                RETURNING id, report_id, account_id, content, created_at""",
             report_id,
-            actor.account.id if actor else None,
+            _account_id(actor),
             content,
         )
         await record_action(
