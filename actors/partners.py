@@ -321,6 +321,18 @@ async def do_remove_domain(
     return True
 
 
+async def covering_block(conn: asyncpg.Connection, domain: str) -> DomainPolicy | None:
+    """The nearest block on `domain` or a parent of it (Mastodon's `DomainBlock.rule_for`)."""
+    names = covering_domains(check_domain(domain))
+    rows = await conn.fetch(
+        f"""SELECT {_COLUMNS} FROM federation_domains
+            WHERE domain = ANY($1::text[]) AND policy = 'block'""",
+        names,
+    )
+    found = {row["domain"]: DomainPolicy(**dict(row)) for row in rows}
+    return next((found[name] for name in names if name in found), None)
+
+
 async def domain_rule_by_id(
     conn: asyncpg.Connection, rule_id: int, policy: str
 ) -> DomainPolicy | None:

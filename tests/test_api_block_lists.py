@@ -74,6 +74,10 @@ def test_domain_blocks(live_node: LiveNode) -> None:
     )
     assert second.status_code == 422
     assert second.json()["existing_domain_block"]["id"] == str(block.id)
+    sub = api(
+        live_node, "POST", "/api/v1/admin/domain_blocks", token, json={"domain": "x.spam.example"}
+    )
+    assert sub.json()["error"] == "You have already imposed stricter limits on spam.example."
     bad = api(live_node, "POST", "/api/v1/admin/domain_blocks", token, json={"domain": "a b"})
     assert bad.status_code == 422
     with pytest.raises(MastodonAPIError, match="Severity must be one of"):

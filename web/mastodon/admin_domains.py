@@ -15,6 +15,7 @@ from actors.partners import (
     DomainPolicy,
     PartnerError,
     check_domain,
+    covering_block,
     do_allow_domain,
     do_remove_domain,
     domain_rule_by_id,
@@ -88,7 +89,8 @@ async def block(request: web.Request) -> web.Response:
 
 
 async def create_block(request: web.Request) -> web.Response:
-    """Mastodon refuses a second block of the same domain with 422, naming the one there."""
+    """Mastodon refuses a block of a domain already covered by one (on it or on a parent)
+    with 422, naming the block there."""
     actor = await require_admin(request, BLOCKS_WRITE)
     params = await Params.read(request)
     text = params.string("domain") or ""
@@ -96,8 +98,8 @@ async def create_block(request: web.Request) -> web.Response:
         raise ApiError(422, "Validation failed: Domain can't be blank")
     conn = connection(request)
     try:
-        existing = await get_domain_policy(conn, text)
-        if existing is not None and existing.policy == BLOCK:
+        existing = await covering_block(conn, text)
+        if existing is not None:
             raise ApiError(
                 422,
                 f"You have already imposed stricter limits on {existing.domain}.",
