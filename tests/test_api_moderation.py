@@ -75,6 +75,18 @@ def test_account_actions_through_mastodon_py(live_node: LiveNode) -> None:
     staff.admin_account_moderate(dana.account.id, action="disable")
     assert staff.admin_account(dana.account.id).disabled is True
 
+    bad = api(
+        live_node,
+        "POST",
+        f"/api/v1/admin/accounts/{target}/action",
+        admin_token,
+        json={"type": "obliterate"},
+    )
+    assert (bad.status_code, bad.json()) == (
+        422,
+        {"error": "Validation failed: Type is not included in the list"},
+    )
+
     # Every action is on the audit log, newest first, with who did it.
     actions = audit_actions(live_node, admin_token, target_type="account")
     assert [a for a, _, i in actions if i == str(target)] == [

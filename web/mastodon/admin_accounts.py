@@ -146,7 +146,8 @@ async def action(request: web.Request) -> web.Response:
     params = await Params.read(request)
     kind = params.string("type") or "none"
     if kind not in ACTIONS:
-        raise ApiError(422, f"Validation failed: type must be one of {', '.join(ACTIONS)}")
+        # Mastodon's own words (Admin::AccountAction's validation).
+        raise ApiError(422, "Validation failed: Type is not included in the list")
     try:
         await do_account_action(
             connection(request),

@@ -19,15 +19,6 @@ from web.mastodon.params import Params
 from web.mastodon.responses import json_response
 from web.mastodon.routes import add_routes
 
-# Mastodon names the action a warning stands for by these (`none` is a plain warning).
-_WARNING_ACTIONS = {
-    "silence": "silence",
-    "suspend": "suspend",
-    "disable": "disable",
-    "sensitive": "mark_statuses_as_sensitive",
-    "none": "none",
-}
-
 
 async def create(request: web.Request) -> web.Response:
     viewer = await require_viewer(request, "write:reports")
@@ -57,17 +48,25 @@ async def create(request: web.Request) -> web.Response:
 
 
 async def warnings(request: web.Request) -> web.Response:
+    """The member's warnings as Mastodon's AccountWarning entities, newest first."""
     viewer = await require_viewer(request, "read:accounts")
-    found = await account_warnings(connection(request), viewer.account_id)
+    conn = connection(request)
+    found = await account_warnings(conn, viewer.account_id)
+    me = await find_account(conn, viewer.account_id)
+    assert me is not None  # a member who may read is shown
+    account = render_account(me, config(request).site)
     return json_response(
         [
             {
                 "id": str(w.id),
-                "action": _WARNING_ACTIONS.get(w.action, w.action),
+                "action": w.action,
                 "text": w.text,
-                "status_ids": None,
-                "report_id": str(w.report_id) if w.report_id else None,
+                "status_ids": [],
+                "target_account": account,
+                "appeal": None,
                 "created_at": iso(w.created_at),
+                # Rukun's: the report the action resolved, if any.
+                "report_id": str(w.report_id) if w.report_id else None,
             }
             for w in found
         ]
