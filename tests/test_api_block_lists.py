@@ -6,10 +6,12 @@ request from a `no_access` network."""
 from __future__ import annotations
 
 import pytest
+import requests
 from mastodon import Mastodon
 from mastodon.errors import MastodonAPIError, MastodonIllegalArgumentError
 
-from actors.node_policy import do_set_policy
+from actors.invitations import do_create_invitation
+from actors.node_policy import NodePolicy, do_set_policy
 from actors.sign_up_blocks import do_remove_ip_block
 from tests.live import LiveNode
 from tests.moderation_helpers import (
@@ -169,6 +171,42 @@ def test_ip_blocks(live_node: LiveNode) -> None:
 
     with pytest.raises(MastodonAPIError, match="Ip is invalid"):
         staff.admin_create_ip_block("not an address", "sign_up_block")
+
+    # Sign-ups from the network need approval, even with an invitation.
+    approval = staff.admin_create_ip_block("127.0.0.1/32", "sign_up_requires_approval")
+    invitation = live_node.with_conn(
+        lambda conn: do_create_invitation(conn, None, NodePolicy(), "employee")
+    )
+    # (Mastodon.py's create_account has no invite_code: the app's own request.)
+    credentials = requests.post(
+        f"{live_node.base_url}/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "scope": "read write",
+        },
+        timeout=10,
+    ).json()["access_token"]
+    signed_up = api(
+        live_node,
+        "POST",
+        "/api/v1/accounts",
+        credentials,
+        json={
+            "username": "ivy",
+            "email": "ivy@elsewhere.example",
+            "password": PASSWORD,
+            "agreement": True,
+            "invite_code": invitation.code,
+        },
+    )
+    assert signed_up.status_code == 200, signed_up.text
+    ivy = live_node.mastodon(signed_up.json()["access_token"], version_check_mode="none")
+    with pytest.raises(MastodonAPIError, match="pending approval"):
+        ivy.account_verify_credentials()
+    staff.admin_delete_ip_block(approval.id)
+
     block = staff.admin_create_ip_block("127.0.0.1/32", "sign_up_block", comment="the test network")
     assert (block.ip, block.severity, block.comment, block.expires_at) == (
         "127.0.0.1/32",
@@ -197,6 +235,8 @@ def test_ip_blocks(live_node: LiveNode) -> None:
         "remove_ip_block",
         "update_ip_block",
         "update_ip_block",
+        "block_ip",
+        "remove_ip_block",
         "block_ip",
     ]
 

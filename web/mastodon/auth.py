@@ -5,7 +5,8 @@ expired token (and for a disabled member's), 403 `This action is outside the aut
 when the token lacks the scope, 422 `This method requires an authenticated user` when an app
 token (client_credentials) is used where a member is needed, and 403 `Your login is currently
 pending approval` for a member whose sign-up an admin has not approved yet (Mastodon issues
-such a member a token at sign-up, then refuses it everywhere a user is needed)."""
+such a member a token at sign-up, then refuses it everywhere a user is needed). A request with
+a token from a network under a `no_access` IP block (`actors.sign_up_blocks`) gets 403."""
 
 from __future__ import annotations
 
