@@ -61,6 +61,17 @@ async def load_member_record(conn: asyncpg.Connection, account_id: int) -> Membe
     return _record(row) if row else None
 
 
+async def load_member_records(
+    conn: asyncpg.Connection, account_ids: list[int]
+) -> dict[int, MemberRecord]:
+    """The records of the local members among `account_ids`, in one query."""
+    rows = await conn.fetch(
+        _SELECT + " WHERE a.id = ANY($1::bigint[]) AND a.domain IS NULL", account_ids
+    )
+    records = [_record(row) for row in rows]
+    return {record.member.account.id: record for record in records}
+
+
 async def list_member_records(
     conn: asyncpg.Connection,
     *,

@@ -82,6 +82,23 @@ async def moderation_state(conn: asyncpg.Connection, account_id: int) -> Moderat
     return ModerationState(account_from_row(row), member, row["silenced_at"], row["sensitized_at"])
 
 
+async def remote_moderation_states(
+    conn: asyncpg.Connection, account_ids: list[int]
+) -> dict[int, ModerationState]:
+    """The standing of the remote accounts among `account_ids`, in one query."""
+    rows = await conn.fetch(
+        f"""SELECT {ACCOUNT_COLUMNS}, silenced_at, sensitized_at FROM accounts
+            WHERE id = ANY($1::bigint[]) AND domain IS NOT NULL""",
+        account_ids,
+    )
+    return {
+        row["id"]: ModerationState(
+            account_from_row(row), None, row["silenced_at"], row["sensitized_at"]
+        )
+        for row in rows
+    }
+
+
 async def moderated_account(
     conn: asyncpg.Connection, actor: Member | None, account_id: int
 ) -> ModerationState:

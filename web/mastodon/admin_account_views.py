@@ -1,5 +1,6 @@
 """Admin::Account entities for any accounts by id — local members with their sign-up record,
-remote accounts with their moderation state — for the accounts and reports endpoints."""
+remote accounts with their moderation state — for the accounts and reports endpoints, in a
+fixed number of queries whatever the count."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from actors.admin_accounts import load_member_record
-from actors.moderation import moderation_state
+from actors.admin_accounts import load_member_records
+from actors.moderation import remote_moderation_states
 from actors.profiles import load_accounts
 from web.keys import config, connection
 from web.mastodon.entities.admin_accounts import render_admin_account, render_remote_admin_account
@@ -19,17 +20,15 @@ async def admin_accounts_by_id(request: web.Request, ids: list[int]) -> dict[int
     site = config(request).site
     wanted = list(dict.fromkeys(ids))
     views = await load_accounts(conn, wanted)
+    records = await load_member_records(conn, wanted)
+    remote = await remote_moderation_states(conn, wanted)
     rendered: dict[int, dict[str, Any]] = {}
     for account_id in wanted:
         view = views.get(account_id)
         if view is None:
             continue
-        if view.account.is_local:
-            record = await load_member_record(conn, account_id)
-            if record is not None:
-                rendered[account_id] = render_admin_account(record, view, site)
-        else:
-            state = await moderation_state(conn, account_id)
-            if state is not None:
-                rendered[account_id] = render_remote_admin_account(state, view, site)
+        if account_id in records:
+            rendered[account_id] = render_admin_account(records[account_id], view, site)
+        elif account_id in remote:
+            rendered[account_id] = render_remote_admin_account(remote[account_id], view, site)
     return rendered
