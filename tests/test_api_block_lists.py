@@ -85,6 +85,11 @@ def test_domain_blocks(live_node: LiveNode) -> None:
     with pytest.raises(MastodonAPIError, match="Severity must be one of"):
         staff.admin_update_domain_block(block.id, severity="obliterate")
 
+    # Members see the limited domains, obfuscated where the admins asked.
+    staff.admin_update_domain_block(block.id, obfuscate=True)
+    (shown,) = reader.instance_domain_blocks()
+    assert (shown.domain, shown.severity, shown.comment) == ("spa******ple", "silence", "spam")
+
     changed = staff.admin_update_domain_block(block.id, severity="suspend", reject_reports=True)
     assert (changed.severity, changed.reject_media, changed.reject_reports) == (
         "suspend",
@@ -107,6 +112,7 @@ def test_domain_blocks(live_node: LiveNode) -> None:
         ("remove_domain_allow", "partner.example"),
         ("allow_domain", "partner.example"),
         ("remove_domain_block", "spam.example"),
+        ("block_domain", "spam.example"),
         ("block_domain", "spam.example"),
         ("block_domain", "spam.example"),
     ]

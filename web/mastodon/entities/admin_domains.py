@@ -1,5 +1,5 @@
-"""Mastodon's Admin::DomainBlock and Admin::DomainAllow entities, from Rukun's federation
-domain rules."""
+"""Mastodon's Admin::DomainBlock and Admin::DomainAllow entities, and the DomainBlock entity
+members see (`/api/v1/instance/domain_blocks`), from Rukun's federation domain rules."""
 
 from __future__ import annotations
 
@@ -27,3 +27,18 @@ def render_domain_block(rule: DomainPolicy) -> dict[str, Any]:
 
 def render_domain_allow(rule: DomainPolicy) -> dict[str, Any]:
     return {"id": str(rule.id), "domain": rule.domain, "created_at": iso(rule.created_at)}
+
+
+def obfuscated(domain: str) -> str:
+    """Mastodon's way: the middle half of the name becomes asterisks."""
+    size = len(domain)
+    return domain[: size // 4] + "*" * (size // 2) + domain[size // 4 + size // 2 :]
+
+
+def render_public_domain_block(rule: DomainPolicy) -> dict[str, Any]:
+    return {
+        "domain": obfuscated(rule.domain) if rule.obfuscate else rule.domain,
+        "digest": hashlib.sha256(rule.domain.encode()).hexdigest(),
+        "severity": rule.severity,
+        "comment": rule.public_comment or None,
+    }
