@@ -90,11 +90,13 @@ class Member:
     # Set when the member is offboarded: read-only until then, disabled from then on.
     leaves_at: datetime | None = None
 
-    def has_left(self, now: datetime) -> bool:
-        """Disabled, or offboarded and past the last day (the worker disables them then, but a
-        late worker must not leave a door open)."""
-        return self.disabled_at is not None or (
-            self.leaves_at is not None and self.leaves_at <= now
+    def locked_out(self, now: datetime) -> bool:
+        """No session or token works: disabled, suspended, or offboarded and past the last day
+        (the worker disables them then, but a late worker must not leave a door open)."""
+        return (
+            self.disabled_at is not None
+            or self.account.suspended_at is not None
+            or (self.leaves_at is not None and self.leaves_at <= now)
         )
 
     @property

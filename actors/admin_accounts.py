@@ -1,6 +1,6 @@
 """What staff see about local members: the member with how they signed up (address, locale,
 reason, invitation, app), for Mastodon's admin API. Listing filters follow Mastodon's
-`status` values (active, pending, disabled; silenced and suspended match nobody yet)."""
+`status` values (active, pending, disabled, silenced, suspended)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ _STATUS_SQL = {
     "active": "u.approved AND u.disabled_at IS NULL AND a.suspended_at IS NULL",
     "pending": "NOT u.approved",
     "disabled": "u.disabled_at IS NOT NULL",
-    "silenced": "false",
+    "silenced": "a.silenced_at IS NOT NULL",
     "suspended": "a.suspended_at IS NOT NULL",
 }
 _SELECT = MEMBER_SELECT.replace(
     "FROM users u",
     """, host(u.sign_up_ip) AS sign_up_ip, u.locale, u.sign_up_reason,
-       u.created_by_application_id, u.last_sign_in_at,
+       u.created_by_application_id, u.last_sign_in_at, a.silenced_at, a.sensitized_at,
        (SELECT iu.account_id FROM invitations i JOIN users iu ON iu.id = i.inviter_user_id
         WHERE i.id = u.invitation_id) AS invited_by_account_id
     FROM users u""",
@@ -38,6 +38,8 @@ class MemberRecord:
     invited_by_account_id: int | None
     created_by_application_id: int | None
     last_sign_in_at: datetime | None
+    silenced_at: datetime | None = None
+    sensitized_at: datetime | None = None
 
 
 def _record(row: asyncpg.Record) -> MemberRecord:
@@ -49,12 +51,25 @@ def _record(row: asyncpg.Record) -> MemberRecord:
         invited_by_account_id=row["invited_by_account_id"],
         created_by_application_id=row["created_by_application_id"],
         last_sign_in_at=row["last_sign_in_at"],
+        silenced_at=row["silenced_at"],
+        sensitized_at=row["sensitized_at"],
     )
 
 
 async def load_member_record(conn: asyncpg.Connection, account_id: int) -> MemberRecord | None:
     row = await conn.fetchrow(_SELECT + " WHERE a.id = $1 AND a.domain IS NULL", account_id)
     return _record(row) if row else None
+
+
+async def load_member_records(
+    conn: asyncpg.Connection, account_ids: list[int]
+) -> dict[int, MemberRecord]:
+    """The records of the local members among `account_ids`, in one query."""
+    rows = await conn.fetch(
+        _SELECT + " WHERE a.id = ANY($1::bigint[]) AND a.domain IS NULL", account_ids
+    )
+    records = [_record(row) for row in rows]
+    return {record.member.account.id: record for record in records}
 
 
 async def list_member_records(
@@ -81,3 +96,35 @@ async def list_member_records(
         limit,
     )
     return [_record(row) for row in rows]
+
+
+_REMOTE_STATUS_SQL = {
+    "active": "a.suspended_at IS NULL",
+    "pending": "false",
+    "disabled": "false",
+    "silenced": "a.silenced_at IS NOT NULL",
+    "suspended": "a.suspended_at IS NOT NULL",
+}
+
+
+async def list_remote_account_ids(
+    conn: asyncpg.Connection,
+    *,
+    status: str | None = None,
+    by_domain: str | None = None,
+    max_id: int | None = None,
+    limit: int = 100,
+) -> list[int]:
+    """Remote accounts for the staff (Mastodon's `origin=remote`), newest first."""
+    condition = _REMOTE_STATUS_SQL[status] if status is not None else "true"
+    rows = await conn.fetch(
+        f"""SELECT a.id FROM accounts a
+            WHERE a.domain IS NOT NULL AND {condition}
+              AND ($1::text IS NULL OR lower(a.domain) = lower($1))
+              AND ($2::bigint IS NULL OR a.id < $2)
+            ORDER BY a.id DESC LIMIT $3""",
+        by_domain,
+        max_id,
+        limit,
+    )
+    return [row["id"] for row in rows]

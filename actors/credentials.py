@@ -66,7 +66,7 @@ _LAST_USED_GRANULARITY = "1 hour"
 
 async def authenticate_token(conn: asyncpg.Connection, token: str) -> TokenGrant | None:
     """The grant behind a bearer token, or None when unknown, revoked, expired or its member
-    disabled. One query in the usual case."""
+    disabled or suspended. One query in the usual case."""
     row = await conn.fetchrow(
         f"""SELECT t.id AS token_id, t.application_id, t.scopes, t.user_id AS token_user_id,
                    (t.last_used_at IS NULL
@@ -85,7 +85,7 @@ async def authenticate_token(conn: asyncpg.Connection, token: str) -> TokenGrant
         if row["user_id"] is None:
             return None
         member = member_from_row(row)
-        if member.has_left(datetime.now(UTC)):
+        if member.locked_out(datetime.now(UTC)):
             return None
     if row["stale"]:
         await conn.execute(
@@ -131,7 +131,7 @@ async def session_for(conn: asyncpg.Connection, token: str) -> WebSession | None
     if row is None:
         return None
     member = await get_member_by_user_id(conn, row["user_id"])
-    if member is None or member.has_left(datetime.now(UTC)) or not member.approved:
+    if member is None or member.locked_out(datetime.now(UTC)) or not member.approved:
         return None
     return WebSession(member, row["csrf_token"])
 

@@ -7,7 +7,7 @@ member. Their archive is prepared at once (`actors.exports`, internal content le
 node's policy says), with a download link that keeps working for a while after they are gone.
 At `leaves_at` the account is disabled; their internal content stays with the organisation.
 
-The disabling is a delayed job, and `Member.has_left` refuses a member past `leaves_at` even if
+The disabling is a delayed job, and `Member.locked_out` refuses a member past `leaves_at` even if
 no worker has run it yet."""
 
 from __future__ import annotations

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from actors.accounts import USERNAME, Member, MemberError, do_create_member
+from actors.audit import record_action
 from actors.invitations import Invitation, do_claim_invitation, find_invitation
 from actors.news_subscription import do_subscribe_to_news
 from actors.node_policy import NodePolicy, load_policy
 from actors.oauth import IssuedToken, do_issue_token
 from actors.passwords import MAX_LENGTH, MIN_LENGTH
 from actors.roles import PermissionRefused, managed_member
+from actors.sign_up_blocks import email_refused, ip_severity
 
 MAX_USERNAME = 30
 MAX_EMAIL = 320
@@ -40,6 +42,7 @@ _LABELS = {
 }
 NOT_PENDING = "This account is not waiting for approval"
 CLOSED = "Registrations are closed on this node: ask an administrator for an invitation."
+NETWORK_REFUSED = "Sign-ups from your network are not allowed on this node."
 
 
 class RegistrationsClosed(Exception):
@@ -160,6 +163,8 @@ async def check_sign_up(
     RegistrationsClosed without one on a node that takes no sign-ups by email domain, and
     SignUpInvalid listing every wrong field."""
     policy = await load_policy(conn)
+    if await ip_severity(conn, sign_up.ip) in ("sign_up_block", "no_access"):
+        raise RegistrationsClosed(NETWORK_REFUSED)
     invitation = None
     if sign_up.invite_code:
         invitation = await find_invitation(conn, sign_up.invite_code)
@@ -169,6 +174,14 @@ async def check_sign_up(
     _check_fields(sign_up, errors)
     if invitation is None and "email" not in errors.details:
         _check_domain(sign_up, policy, errors)
+    domain = email_domain(sign_up.email)
+    if (
+        "email" not in errors.details
+        and domain
+        and await email_refused(conn, sign_up.email, domain)
+    ):
+        # Mastodon's BlockedEmailValidator says no more than this, on purpose.
+        errors.add("email", "ERR_BLOCKED", "is not allowed")
     await _check_taken(conn, sign_up, errors)
     if errors.details:
         raise SignUpInvalid(errors.details)
@@ -180,9 +193,11 @@ async def do_sign_up(
 ) -> tuple[Member, IssuedToken | None]:
     """Create the member: with the invitation's role, approved, when invited; otherwise as an
     employee waiting for approval. With `token_scopes` (the API), a token for the new member
-    is issued in the same transaction — a pending member holds it but cannot use it yet."""
+    is issued in the same transaction — a pending member holds it but cannot use it yet. From
+    a network whose sign-ups need approval (an IP block), even the invited wait for it."""
     invitation, _ = await check_sign_up(conn, sign_up)
     role = invitation.role if invitation else "employee"
+    needs_approval = await ip_severity(conn, sign_up.ip) == "sign_up_requires_approval"
     try:
         async with conn.transaction():
             if invitation is not None:
@@ -193,7 +208,7 @@ async def do_sign_up(
                 role,
                 email=sign_up.email.strip(),
                 password=sign_up.password,
-                approved=invitation is not None,
+                approved=invitation is not None and not needs_approval,
             )
             await do_subscribe_to_news(conn, member.account.id)
             await conn.execute(
@@ -227,7 +242,10 @@ async def do_approve(conn: asyncpg.Connection, actor: Member | None, account_id:
     target = await managed_member(conn, actor, account_id)
     if target.approved:
         raise PermissionRefused(NOT_PENDING)
-    await conn.execute("UPDATE users SET approved = true WHERE id = $1", target.user_id)
+    async with conn.transaction():
+        await conn.execute("UPDATE users SET approved = true WHERE id = $1", target.user_id)
+        details = {"username": target.username}
+        await record_action(conn, actor, "approve", "account", account_id, details=details)
     return await managed_member(conn, actor, account_id)
 
 
@@ -237,9 +255,12 @@ async def do_reject(conn: asyncpg.Connection, actor: Member | None, account_id: 
     target = await managed_member(conn, actor, account_id)
     if target.approved:
         raise PermissionRefused(NOT_PENDING)
-    await conn.execute(
-        "DELETE FROM accounts WHERE id = $1 AND domain IS NULL"
-        " AND EXISTS (SELECT 1 FROM users WHERE account_id = $1 AND NOT approved)",
-        target.account.id,
-    )
+    async with conn.transaction():
+        await conn.execute(
+            "DELETE FROM accounts WHERE id = $1 AND domain IS NULL"
+            " AND EXISTS (SELECT 1 FROM users WHERE account_id = $1 AND NOT approved)",
+            target.account.id,
+        )
+        details = {"username": target.username, "email": target.email}
+        await record_action(conn, actor, "reject", "account", account_id, details=details)
     return target

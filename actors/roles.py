@@ -19,6 +19,7 @@ from actors.accounts import (
     get_member_by_user_id,
     member_from_row,
 )
+from actors.audit import record_action
 
 STAFF = ("admin", "moderator")
 
@@ -65,16 +66,34 @@ async def do_change_role(
         if target.role == "admin" and role != "admin":
             await check_keeps_an_admin(conn, target.user_id)
         await conn.execute("UPDATE users SET role = $2 WHERE id = $1", target.user_id, role)
+        await record_action(
+            conn,
+            actor,
+            "change_role",
+            "account",
+            target.account.id,
+            details={"username": target.username, "from": target.role, "to": role},
+        )
     changed = await get_member_by_user_id(conn, target.user_id)
     assert changed is not None
     return changed
 
 
 async def do_disable(conn: asyncpg.Connection, actor: Member | None, target: Member) -> Member:
-    check_may_manage(actor, target)
-    return await do_set_user_disabled(conn, target.user_id, True)
+    return await _set_disabled(conn, actor, target, True)
 
 
 async def do_enable(conn: asyncpg.Connection, actor: Member | None, target: Member) -> Member:
+    return await _set_disabled(conn, actor, target, False)
+
+
+async def _set_disabled(
+    conn: asyncpg.Connection, actor: Member | None, target: Member, disabled: bool
+) -> Member:
     check_may_manage(actor, target)
-    return await do_set_user_disabled(conn, target.user_id, False)
+    async with conn.transaction():
+        member = await do_set_user_disabled(conn, target.user_id, disabled)
+        action = "disable" if disabled else "enable"
+        details = {"username": target.username}
+        await record_action(conn, actor, action, "account", target.account.id, details=details)
+    return member

@@ -18,6 +18,9 @@ another node) and the admins' policy (`actors.node_policy`):
   would: never `local`.
 - Anyone always sees themself and their own posts. An author who blocks the viewer hides all
   their statuses from that viewer; deleted statuses are gone for everyone.
+- Moderation (`actors.moderation`): a suspended author's statuses are gone for everyone; a
+  limited ("silenced") author's are left out of the live feeds (public, hashtag) and shown
+  elsewhere only to their followers and to whom they mention, as Mastodon limits accounts.
 
 What a viewer may not see is reported as "not found", never "forbidden". Reads by other nodes
 (ActivityPub fetches) follow `content.peer_access`, which never serves a `local` post.
@@ -121,7 +124,24 @@ def _in(values: tuple[str, ...]) -> str:
 
 
 def live_sql(alias: str, viewer: Viewer) -> str:
-    return f"{alias}.visibility IN {_in(live_visibilities(viewer))}"
+    """The live feeds' condition: the visibilities, and no limited or suspended author."""
+    return f"""{alias}.visibility IN {_in(live_visibilities(viewer))}
+        AND NOT EXISTS (SELECT 1 FROM accounts la WHERE la.id = {alias}.account_id
+                        AND (la.silenced_at IS NOT NULL OR la.suspended_at IS NOT NULL))"""
+
+
+def moderated_author_sql(alias: str, param: str) -> str:
+    """True when moderation hides the status `alias` from the viewer `param`: its author is
+    suspended, or limited and neither followed by the viewer nor mentioning them. One probe of
+    the accounts' primary key per status."""
+    return f"""EXISTS (
+        SELECT 1 FROM accounts va WHERE va.id = {alias}.account_id AND va.id <> {param}
+          AND (va.suspended_at IS NOT NULL
+               OR (va.silenced_at IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM follows vsf WHERE vsf.account_id = {param}
+                                   AND vsf.target_account_id = va.id)
+                   AND NOT EXISTS (SELECT 1 FROM mentions vsm WHERE vsm.status_id = {alias}.id
+                                   AND vsm.account_id = {param}))))"""
 
 
 def customer_sql(account: str) -> str:
@@ -165,6 +185,7 @@ def visible_sql(alias: str, param: str, viewer: Viewer) -> str:
         AND NOT EXISTS (
             SELECT 1 FROM blocks vb
             WHERE vb.account_id = {alias}.account_id AND vb.target_account_id = {param})
+        AND NOT {moderated_author_sql(alias, param)}
         {"".join(" AND " + r for r in restrictions)}
     )"""
 

@@ -238,7 +238,11 @@ async def insert_status(conn: asyncpg.Connection, author_id: int, checked: Check
         f"""INSERT INTO statuses (account_id, visibility, text, content, spoiler_text, sensitive,
                                   language, in_reply_to_id, in_reply_to_account_id,
                                   application_id, thread_id, kind, title, summary)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            VALUES ($1, $2, $3, $4, $5,
+                    -- An account a moderator marked sensitive posts sensitive media only.
+                    $6 OR EXISTS (SELECT 1 FROM accounts
+                                  WHERE id = $1 AND sensitized_at IS NOT NULL),
+                    $7, $8, $9, $10, $11, $12, $13, $14)
             RETURNING {STATUS_COLUMNS}""",
         author_id,
         checked.visibility,

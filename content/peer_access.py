@@ -7,7 +7,8 @@ node's instance actor, on behalf of all its members — so the rules are per nod
 - `private`: nodes where one of the author's followers lives, or an account it mentions.
 - `direct`: nodes where an account it mentions lives.
 The author blocking the very actor that signed hides the status from that actor. Only this
-node's own statuses are served; deleted ones are gone. What a node may not read is "not found"."""
+node's own statuses are served; deleted ones, and those of a suspended author, are gone.
+What a node may not read is "not found"."""
 
 from __future__ import annotations
 
@@ -38,6 +39,9 @@ def peer_visible_sql(alias: str, domain: str, actor: str) -> str:
         AND NOT EXISTS (
             SELECT 1 FROM blocks pb JOIN accounts pba ON pba.id = pb.target_account_id
             WHERE pb.account_id = {alias}.account_id AND pba.uri = {actor})
+        AND NOT EXISTS (
+            SELECT 1 FROM accounts psa
+            WHERE psa.id = {alias}.account_id AND psa.suspended_at IS NOT NULL)
     )"""
 
 

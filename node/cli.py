@@ -36,7 +36,6 @@ from actors.partners import (
     DomainPolicy,
     PartnerError,
     do_allow_domain,
-    do_block_domain,
     do_label_domain,
     do_remove_domain,
     list_domain_policies,
@@ -53,6 +52,7 @@ from node.database import database_url
 from node.export_cli import add_export, cmd_export
 from node.serve import serve
 from node.settings import FEDERATION_MODES, Settings, SettingsError, load
+from outbox.domain_blocks import do_block_domain_now
 
 
 class CommandError(Exception):
@@ -427,8 +427,9 @@ async def cmd_federation(settings: Settings, args: argparse.Namespace, out: Text
             )
             out.write(f"labelled {rule.domain}{_label(rule) or ' (no label)'}\n")
         elif action == "block":
-            rule = await do_block_domain(
-                conn, args.target_domain, reason=args.reason, severity=args.severity
+            # As the admin API does: deliveries already queued there are dropped at once.
+            rule = await do_block_domain_now(
+                conn, None, args.target_domain, reason=args.reason, severity=args.severity
             )
             out.write(f"blocked {rule.domain} ({rule.severity})\n")
         elif action == "remove":

@@ -142,7 +142,6 @@ def test_single_records_are_not_found_and_new_ones_not_available(live_node: Live
     for method, path in (
         ("POST", "/api/v1/lists"),
         ("POST", "/api/v2/filters"),
-        ("POST", "/api/v1/reports"),
         ("POST", "/api/v1/push/subscription"),
         ("GET", "/api/v1/conversations"),
     ):
@@ -178,7 +177,7 @@ def test_the_admin_api_needs_admin_scopes_and_staff(live_node: LiveNode) -> None
     assert not_staff.status_code == 403
     assert not_staff.json() == {"error": "This action is not allowed"}
     staff = live_node.token(boss, "admin:read admin:write")
-    for method, path in (("GET", "/api/v1/admin/reports"), ("POST", "/api/v1/admin/measures")):
+    for method, path in (("POST", "/api/v1/admin/dimensions"), ("POST", "/api/v1/admin/measures")):
         response = call(live_node, method, path, staff, json={})
         assert response.status_code == 422
         assert response.json() == {"error": "This feature is not available on this server yet"}

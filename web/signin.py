@@ -20,6 +20,7 @@ from actors.credentials import (
     record_sign_in_attempt,
 )
 from actors.passwords import MAX_LENGTH, WeakPassword, verify_password
+from actors.sign_up_blocks import ip_severity
 from web.auth import (
     CSRF_COOKIE,
     PASSWORD_PATH,
@@ -63,7 +64,8 @@ def render_sign_in(
 
 
 async def check_sign_in(request: web.Request, login: str, password: str) -> Member | None:
-    """The member these credentials belong to, or None (unknown, wrong or disabled alike)."""
+    """The member these credentials belong to, or None (unknown, wrong, disabled or suspended
+    alike)."""
     found = await get_member_with_password(connection(request), login) if login else None
     member, password_hash = found if found else (None, None)
     if len(password) > MAX_LENGTH:
@@ -71,6 +73,10 @@ async def check_sign_in(request: web.Request, login: str, password: str) -> Memb
     # argon2 takes tens of milliseconds and releases the GIL: keep it off the event loop.
     matches = await asyncio.to_thread(verify_password, password_hash, password)
     if member is None or not matches or member.disabled_at is not None:
+        return None
+    if member.account.suspended_at is not None:
+        return None
+    if await ip_severity(connection(request), request.remote) == "no_access":
         return None
     return member
 

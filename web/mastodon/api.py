@@ -7,6 +7,10 @@ from aiohttp import web
 from web.mastodon import (
     accounts,
     admin_accounts,
+    admin_audit,
+    admin_block_lists,
+    admin_domains,
+    admin_reports,
     announcements,
     articles,
     exports,
@@ -23,6 +27,7 @@ from web.mastodon import (
     offboarding,
     people,
     registrations,
+    reports,
     search,
     statuses,
     timelines,
@@ -53,6 +58,11 @@ def setup(app: web.Application) -> None:
         feed_token,
         moves,
         articles,
+        reports,
+        admin_reports,
+        admin_domains,
+        admin_block_lists,
+        admin_audit,
     ):
         group.setup(app)
     # Last: answers Mastodon-shaped errors for the API's not-yet-built routes.

@@ -5,7 +5,8 @@ expired token (and for a disabled member's), 403 `This action is outside the aut
 when the token lacks the scope, 422 `This method requires an authenticated user` when an app
 token (client_credentials) is used where a member is needed, and 403 `Your login is currently
 pending approval` for a member whose sign-up an admin has not approved yet (Mastodon issues
-such a member a token at sign-up, then refuses it everywhere a user is needed)."""
+such a member a token at sign-up, then refuses it everywhere a user is needed). A request with
+a token from a network under a `no_access` IP block (`actors.sign_up_blocks`) gets 403."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from actors.accounts import Member
 from actors.credentials import TokenGrant, authenticate_token
 from actors.node_policy import load_policy
 from actors.scopes import allows
+from actors.sign_up_blocks import ip_severity
 from content.access import Viewer, viewer_of
 from web.errors import ApiError
 from web.keys import connection
@@ -23,6 +25,7 @@ GRANT: web.RequestKey[TokenGrant | None] = web.RequestKey("grant")
 VIEWER: web.RequestKey[Viewer] = web.RequestKey("viewer")
 _INVALID = "The access token is invalid"
 PENDING_APPROVAL = "Your login is currently pending approval"
+NETWORK_BLOCKED = "Access from your network is blocked"
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -41,7 +44,11 @@ async def grant_for(request: web.Request) -> TokenGrant | None:
     token = bearer_token(request)
     grant = None
     if token is not None:
-        grant = await authenticate_token(connection(request), token)
+        conn = connection(request)
+        # An admin's `no_access` IP block refuses every authenticated request from there.
+        if await ip_severity(conn, request.remote) == "no_access":
+            raise ApiError(403, NETWORK_BLOCKED)
+        grant = await authenticate_token(conn, token)
         if grant is None:
             raise ApiError(401, _INVALID)
     request[GRANT] = grant

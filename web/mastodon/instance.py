@@ -14,18 +14,23 @@ from aiohttp import web
 
 from actors.instance import Rule, count_known_domains, list_rules
 from actors.node_policy import NodePolicy, load_policy
+from actors.partners import list_domain_rules
 from actors.preferences import get_preferences
 from actors.site import Site
 from actors.statistics import count_local_posts, node_usage
 from content.compose import MAX_CHARACTERS, MAX_MEDIA
 from content.images import MAX_DECODED_PIXELS
 from content.media import MAX_DESCRIPTION, MAX_UPLOAD_BYTES
+from federation.domain_policy import BLOCK
 from web.config import WebConfig
 from web.keys import config, connection
 from web.mastodon.auth import require_member
+from web.mastodon.entities.admin_domains import render_public_domain_block
 from web.mastodon.responses import json_response
 from web.mastodon.routes import add_routes
 from web.wellknown import shows_usage_counts
+
+MAX_LISTED_BLOCKS = 1000
 
 MASTODON_VERSION = "4.5.0"
 # API version 7 (Mastodon 4.5) brought quote posts, which Rukun does not have yet: saying 6
@@ -218,8 +223,13 @@ async def peers(request: web.Request) -> web.Response:
 
 
 async def domain_blocks(request: web.Request) -> web.Response:
+    """The limited and suspended domains, for members (as Mastodon shows them to its users
+    when the admins choose to): names obfuscated where the admins asked, public comments."""
     await require_member(request)
-    return json_response([])
+    rules = await list_domain_rules(connection(request), BLOCK, limit=MAX_LISTED_BLOCKS)
+    return json_response(
+        [render_public_domain_block(rule) for rule in rules if rule.severity != "noop"]
+    )
 
 
 async def activity(request: web.Request) -> web.Response:

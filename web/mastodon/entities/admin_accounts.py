@@ -1,10 +1,12 @@
-"""Mastodon's admin entities for local members (Admin::Account). The admin API grows here."""
+"""Mastodon's Admin::Account entity: for local members (with how they signed up) and for
+remote accounts (which have no user here: no email, role or sign-up)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from actors.admin_accounts import MemberRecord
+from actors.moderation import ModerationState
 from actors.profiles import AccountView
 from actors.site import Site
 from web.mastodon.entities.accounts import render_account, render_role
@@ -32,9 +34,9 @@ def render_admin_account(record: MemberRecord, view: AccountView, site: Site) ->
         "confirmed": True,
         "approved": member.approved,
         "disabled": member.disabled_at is not None,
-        "silenced": False,
+        "silenced": record.silenced_at is not None,
         "suspended": account.suspended_at is not None,
-        "sensitized": False,
+        "sensitized": record.sensitized_at is not None,
         "account": render_account(view, site),
         "created_by_application_id": (
             str(record.created_by_application_id) if record.created_by_application_id else None
@@ -42,4 +44,31 @@ def render_admin_account(record: MemberRecord, view: AccountView, site: Site) ->
         "invited_by_account_id": (
             str(record.invited_by_account_id) if record.invited_by_account_id else None
         ),
+    }
+
+
+def render_remote_admin_account(
+    state: ModerationState, view: AccountView, site: Site
+) -> dict[str, Any]:
+    account = state.account
+    return {
+        "id": str(account.id),
+        "username": account.username,
+        "domain": account.domain,
+        "created_at": iso(account.created_at),
+        "email": "",
+        "ip": None,
+        "ips": [],
+        "locale": "",
+        "invite_request": None,
+        "role": None,
+        "confirmed": True,
+        "approved": True,
+        "disabled": False,
+        "silenced": state.silenced_at is not None,
+        "suspended": account.suspended_at is not None,
+        "sensitized": state.sensitized_at is not None,
+        "account": render_account(view, site),
+        "created_by_application_id": None,
+        "invited_by_account_id": None,
     }
