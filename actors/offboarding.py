@@ -24,6 +24,7 @@ from actors.accounts import (
     do_set_user_disabled,
     get_member_by_user_id,
 )
+from actors.audit import record_action
 from actors.exports import (
     Export,
     ExportInProgress,
@@ -67,14 +68,16 @@ async def _archive(conn: asyncpg.Connection, member: Member) -> Export:
 
 async def do_offboard(
     conn: asyncpg.Connection,
+    actor: Member | None,
     user_id: int,
     *,
     read_only_for: timedelta = DEFAULT_READ_ONLY,
     link_after: timedelta = DEFAULT_LINK_AFTER,
 ) -> Offboarding:
     """Make the member read-only until `read_only_for` has passed, prepare their archive with
-    a download link valid until `link_after` after that, and schedule the disabling. Raises
-    MemberError for an unknown, disabled or already leaving member, or the last admin."""
+    a download link valid until `link_after` after that, and schedule the disabling; the
+    audit log names `actor` (None: the operator at the command line). Raises MemberError for
+    an unknown, disabled or already leaving member, or the last admin."""
     if not timedelta(0) < read_only_for <= MAX_READ_ONLY:
         raise MemberError("the read-only period is between a minute and a year")
     if link_after < timedelta(0):
@@ -98,6 +101,14 @@ async def do_offboard(
         valid_for = read_only_for + link_after
         token = await create_download_link(conn, export.id, valid_for)
         await enqueue(conn, FINISH_JOB, {"user_id": user_id}, delay=read_only_for.total_seconds())
+        await record_action(
+            conn,
+            actor,
+            "offboard",
+            "account",
+            member.account.id,
+            details={"username": member.username, "leaves_at": leaves_at.isoformat()},
+        )
     updated = await get_member_by_user_id(conn, user_id)
     assert updated is not None
     return Offboarding(updated, leaves_at, export, token, leaves_at + link_after)

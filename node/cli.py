@@ -342,6 +342,7 @@ async def _offboard(
         raise CommandError(f"no member named {args.name!r}")
     done = await do_offboard(
         conn,
+        None,
         member.user_id,
         read_only_for=timedelta(days=args.read_only_days),
         link_after=timedelta(days=args.link_days),

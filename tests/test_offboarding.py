@@ -53,6 +53,8 @@ def test_an_offboarded_employee_reads_takes_their_archive_then_is_disabled(
     link = live_node.base_url + urlsplit(body["download_url"]).path
     again = api(live_node, "POST", path, admin_token)
     assert again.status_code == 422 and "already leaving" in again.json()["error"]
+    log = api(live_node, "GET", "/api/v1/rukun/admin/audit_log", admin_token).json()
+    assert [(e["action"], e["target_id"]) for e in log][:1] == [("offboard", str(alice.account.id))]
 
     # Read-only: reading works, acting as the organisation's member does not
     assert [s.id for s in alice_api.account_statuses(alice.account.id)] == [public.id, internal.id]

@@ -21,13 +21,13 @@ from actors.offboarding import (
 )
 from web.errors import ApiError
 from web.keys import config, connection
-from web.mastodon.admin_accounts import NOT_ALLOWED, WRITE, account_id
 from web.mastodon.auth import require_member
 from web.mastodon.entities.dates import iso
 from web.mastodon.exports import render_export
 from web.mastodon.params import Params
 from web.mastodon.responses import json_response
 from web.mastodon.routes import add_routes
+from web.mastodon.staff import NOT_FOUND, path_id, require_admin
 
 NOT_LEAVING = "This account is not leaving"
 
@@ -58,17 +58,16 @@ def _rendered(
 
 
 async def offboard(request: web.Request) -> web.Response:
-    admin = await require_member(request, WRITE)
-    if admin.role != "admin":
-        raise ApiError(403, NOT_ALLOWED)
+    admin = await require_admin(request, "admin:write:accounts")
     params = await Params.read(request)
     conn = connection(request)
-    target = await get_member_by_account_id(conn, account_id(request))
+    target = await get_member_by_account_id(conn, path_id(request))
     if target is None:
-        raise ApiError(404, "Record not found")
+        raise ApiError(404, NOT_FOUND)
     try:
         done = await do_offboard(
             conn,
+            admin,
             target.user_id,
             read_only_for=_days(params, "read_only_days", DEFAULT_READ_ONLY),
             link_after=_days(params, "link_days", DEFAULT_LINK_AFTER),
