@@ -58,6 +58,14 @@ async def integrity_key(conn: asyncpg.Connection, account_id: int) -> IntegrityK
             multibase,
         )
         if row is None:
+            # A racing caller's insert committed after this statement's snapshot was taken:
+            # ours did nothing, and only a new statement sees theirs.
+            row = await conn.fetchrow(
+                """SELECT private_key_pem, public_key_multibase FROM integrity_keys
+                   WHERE account_id = $1""",
+                account_id,
+            )
+        if row is None:
             raise ValueError(f"account {account_id} is not a local account")
     return _loaded(row["private_key_pem"], row["public_key_multibase"])
 

@@ -4,6 +4,7 @@ sends (FEP-8b32) verifies with exactly that published key."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import asyncpg
@@ -74,3 +75,18 @@ async def test_a_sent_create_carries_a_proof_by_the_published_key(
     assert verify_items(person, [create]).valid == 1
     tampered = {**create, "object": {**create["object"], "content": "<p>Unsigned</p>"}}
     assert verify_items(person, [tampered]).invalid == 1
+
+
+async def test_callers_racing_for_a_new_key_all_get_the_one_kept(
+    pool: asyncpg.Pool, make_member: MakeMember
+) -> None:
+    alice = await make_member("alice")
+
+    async def ask() -> str:
+        async with pool.acquire() as conn, conn.transaction():
+            key = await integrity_public_key(conn, alice.account.id)
+            await asyncio.sleep(0.05)  # hold the new row uncommitted while the others ask
+            return key
+
+    keys = await asyncio.gather(*(ask() for _ in range(6)))
+    assert len(set(keys)) == 1
