@@ -7,6 +7,7 @@ from aiohttp import web
 from web.mastodon import (
     accounts,
     admin_accounts,
+    groups,
     instance,
     invitations,
     markers,
@@ -37,6 +38,7 @@ def setup(app: web.Application) -> None:
         invitations,
         admin_accounts,
         people,
+        groups,
     ):
         group.setup(app)
     # Last: answers Mastodon-shaped errors for the API's not-yet-built routes.
