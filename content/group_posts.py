@@ -44,18 +44,18 @@ async def groups_of_status(conn: asyncpg.Connection, status_id: int) -> list[int
     return [row["group_id"] for row in rows]
 
 
-async def group_of_thread(conn: asyncpg.Connection, status: Status) -> list[int]:
+async def group_of_thread(conn: asyncpg.Connection, status: Status) -> dict[int, bool]:
     """The groups of the status a reply answers (FEP-1b12: a reply in a group thread goes to
-    the group), found through the parent or the thread's root."""
+    the group), found through the parent or the thread's root: group id → members only."""
     parents = [i for i in (status.in_reply_to_id, status.thread_id) if i and i != status.id]
     if not parents:
-        return []
+        return {}
     rows = await conn.fetch(
-        """SELECT DISTINCT group_id FROM status_groups
-           WHERE status_id = ANY($1::bigint[]) AND removed_at IS NULL""",
+        """SELECT group_id, bool_or(members_only) AS members_only FROM status_groups
+           WHERE status_id = ANY($1::bigint[]) AND removed_at IS NULL GROUP BY group_id""",
         parents,
     )
-    return [row["group_id"] for row in rows]
+    return {row["group_id"]: row["members_only"] for row in rows}
 
 
 async def group_timeline(

@@ -55,6 +55,23 @@ async def members_only_addressed(
     return False
 
 
+async def link_remote_groups(
+    conn: asyncpg.Connection, status: Status, account_ids: Iterable[int]
+) -> None:
+    """A local member's post to a group hosted elsewhere (mentioning it, or replying in one
+    of its threads) is recorded as the group's here, so its Create carries `audience` and is
+    sent to the group, which announces it (FEP-1b12)."""
+    thread = await group_of_thread(conn, status)
+    wanted = {*account_ids, *thread}
+    rows = await conn.fetch(
+        """SELECT id FROM accounts
+           WHERE id = ANY($1::bigint[]) AND domain IS NOT NULL AND actor_type = 'Group'""",
+        list(wanted),
+    )
+    for row in rows:
+        await add_to_group(conn, status.id, row["id"], members_only=thread.get(row["id"], False))
+
+
 async def distribute_to_groups(
     conn: asyncpg.Connection, site: Site, status: Status, account_ids: Iterable[int]
 ) -> list[int]:

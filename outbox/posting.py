@@ -15,7 +15,11 @@ from actors.site import Site
 from content.compose import Draft, check_draft, insert_status
 from content.feeds import fan_out
 from content.statuses import Status
-from outbox.group_distribution import distribute_to_groups, members_only_addressed
+from outbox.group_distribution import (
+    distribute_to_groups,
+    link_remote_groups,
+    members_only_addressed,
+)
 from outbox.status_activities import federate_own_status
 
 
@@ -40,5 +44,6 @@ async def do_post(
         await adjust_stats(conn, author_id, statuses=1, status_at=status.created_at)
         await fan_out(conn, status, list(checked.mentions))
         await distribute_to_groups(conn, site, status, checked.mentions)
+        await link_remote_groups(conn, status, checked.mentions)
         await federate_own_status(conn, site, "Create", status)
     return status

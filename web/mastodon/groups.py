@@ -94,11 +94,11 @@ async def _staff_group(
 
 
 def _domains(params: Params) -> list[str] | None:
+    """`partner_domains[]=a&partner_domains[]=b`, a JSON array, or one comma-separated value."""
     if "partner_domains" not in params and "partner_domains[]" not in params:
         return None
-    value = params.raw("partner_domains") or params.raw("partner_domains[]") or []
-    items = value if isinstance(value, list) else str(value).split(",")
-    return [str(item).strip() for item in items if str(item).strip()]
+    items = [part for item in params.strings("partner_domains") for part in item.split(",")]
+    return [item.strip() for item in items if item.strip()]
 
 
 async def index(request: web.Request) -> web.Response:
