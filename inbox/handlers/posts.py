@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from actors.account_uris import account_by_uri
 from actors.local_followers import has_local_followers
 from actors.profiles import adjust_stats
 from content.feeds import remove_from_feeds
@@ -52,6 +53,12 @@ async def _concerns_us(
         return True
     if draft.mention_ids and any(ctx.site.is_local_url(href) for href in post.mentions):
         return True
+    if post.audience and not ctx.site.is_local_url(post.audience):
+        # A post to a remote group members here belong to (FEP-1b12): the group's Announce
+        # of it may follow, or may have come first.
+        group = await account_by_uri(ctx.conn, ctx.site, post.audience)
+        if group is not None and await has_local_followers(ctx.conn, group.id):
+            return True
     return await has_local_followers(ctx.conn, draft.account_id)
 
 
