@@ -279,11 +279,13 @@ async def is_member(conn: asyncpg.Connection, group_id: int, account_id: int) ->
 
 async def join_answer(conn: asyncpg.Connection, group: Group, account: Account) -> str:
     """How a Follow of the group by `account` is answered: `accept`, `request` (a group admin
-    decides) or `reject` (removed earlier, or not invited to an invite-only group)."""
+    decides) or `reject` (removed earlier, or not invited to an invite-only group). The
+    group's staff and invited accounts are always let in."""
     if await is_banned(conn, group.id, account.id):
         return "reject"
     invited = await conn.fetchval(
-        "SELECT 1 FROM group_invites WHERE group_id = $1 AND account_id = $2",
+        """SELECT 1 FROM group_invites WHERE group_id = $1 AND account_id = $2
+           UNION ALL SELECT 1 FROM group_staff WHERE group_id = $1 AND account_id = $2""",
         group.id,
         account.id,
     )

@@ -32,6 +32,7 @@ from content.statuses import Status
 from outbox.interactions import do_delete_status, do_unreblog
 from outbox.relationships import (
     do_authorize_follow_request,
+    do_follow,
     do_reject_follow_request,
     do_remove_from_followers,
 )
@@ -62,8 +63,9 @@ async def do_create_group(
     partner_domains: list[str] | None = None,
     is_project: bool = False,
 ) -> Group:
-    """Create the group, its creator its first admin. A project's description is also posted
-    by the group and pinned (its `featured` collection), so members find it first."""
+    """Create the group, its creator its first admin and member. A project's description is
+    also posted by the group and pinned (its `featured` collection), so members find it
+    first."""
     async with conn.transaction():
         group_id = await insert_group(
             conn,
@@ -76,6 +78,10 @@ async def do_create_group(
             is_project=is_project,
             creator_id=creator.id,
         )
+        group = await get_group(conn, group_id)
+        assert group is not None
+        # The creator is its first member, as on Lemmy.
+        await do_follow(conn, site, creator, group.account)
         if is_project:
             if not description.strip():
                 raise GroupError("a project needs a description")
