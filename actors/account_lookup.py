@@ -1,7 +1,8 @@
 """Finding accounts for the client API: by id, by handle (`lookup`) and by name (`search`).
 
-Suspended accounts answer as unknown, and the instance actor — the node's own Application
-actor, which only signs fetches — is never shown to apps."""
+Suspended accounts and sign-ups still waiting for approval answer as unknown, and the
+instance actor — the node's own Application actor, which only signs fetches — is never shown
+to apps."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ async def find_accounts(conn: asyncpg.Connection, ids: Sequence[int]) -> list[Ac
     found: list[AccountView] = []
     for account_id in dict.fromkeys(ids):
         view = views.get(account_id)
-        if view is not None and is_shown(view.account):
+        if view is not None and is_shown(view.account) and not view.pending:
             found.append(view)
     return found
 

@@ -64,6 +64,10 @@ class Account:
     phone: str = ""
     skills: tuple[str, ...] = ()
     start_date: date | None = None
+    # Account moves: the actor ids this account is also known as (`alsoKnownAs`), and when a
+    # member last redirected it elsewhere (the cooldown between moves counts from it).
+    also_known_as: tuple[str, ...] = ()
+    moved_at: datetime | None = None
 
     @property
     def is_local(self) -> bool:
@@ -98,7 +102,7 @@ ACCOUNT_COLUMNS = (
     "manager_id, location, locked, bot, discoverable, public_key_pem, private_key_pem, "
     "suspended_at, created_at, updated_at, uri, url, avatar_url, header_url, moved_to_account_id, "
     "inbox_url, shared_inbox_url, outbox_url, followers_url, following_url, public_key_id, "
-    "fetched_at, phone, skills, start_date"
+    "fetched_at, phone, skills, start_date, also_known_as, moved_at"
 )
 MEMBER_SELECT = f"""
     SELECT u.id AS user_id, u.role, u.email, u.disabled_at, u.password_change_required,
@@ -111,6 +115,7 @@ MEMBER_SELECT = f"""
 def account_from_row(row: asyncpg.Record | dict[str, Any]) -> Account:
     values = {name: row[name] for name in Account.__slots__}
     values["skills"] = tuple(values["skills"] or ())
+    values["also_known_as"] = tuple(values["also_known_as"] or ())
     return Account(**values)
 
 

@@ -26,11 +26,16 @@ class AccountView:
     # the organisation its domain's rule is labelled with.
     manager: AccountLink | None = None
     partner: PartnerLabel | None = None
+    # A sign-up waiting for an admin's approval: not a member yet, so shown to nobody.
+    pending: bool = False
+    # The account this one moved to (Mastodon's `moved`), itself without these extras.
+    moved: AccountView | None = None
 
 
 _SELECT = f"""
     SELECT {", ".join("a." + c.strip() for c in ACCOUNT_COLUMNS.split(","))},
            u.role,
+           NOT coalesce(u.approved, true) AS pending,
            coalesce(s.followers_count, 0) AS followers_count,
            coalesce(s.following_count, 0) AS following_count,
            coalesce(s.statuses_count, 0) AS statuses_count,
@@ -49,6 +54,7 @@ def _view(row: asyncpg.Record) -> AccountView:
         following_count=row["following_count"],
         statuses_count=row["statuses_count"],
         last_status_at=row["last_status_at"],
+        pending=row["pending"],
     )
 
 
@@ -64,16 +70,23 @@ async def load_accounts(conn: asyncpg.Connection, ids: Iterable[int]) -> dict[in
 async def with_organisation(
     conn: asyncpg.Connection, views: list[AccountView]
 ) -> list[AccountView]:
-    """The views with their manager links and partner labels, in two queries for all."""
+    """The views with their manager links, partner labels and the accounts they moved to,
+    in three queries for all."""
     manager_ids = [v.account.manager_id for v in views if v.account.manager_id is not None]
     managers = await get_account_links(conn, manager_ids) if manager_ids else {}
     domains = [v.account.domain for v in views if v.account.domain is not None]
     labels = await partner_labels(conn, domains) if domains else {}
+    moved_ids = [v.account.moved_to_account_id for v in views if v.account.moved_to_account_id]
+    moved: dict[int, AccountView] = {}
+    if moved_ids:
+        rows = await conn.fetch(_SELECT + " WHERE a.id = ANY($1::bigint[])", moved_ids)
+        moved = {row["id"]: _view(row) for row in rows}
     return [
         replace(
             view,
             manager=managers.get(view.account.manager_id or 0),
             partner=labels.get(view.account.domain) if view.account.domain else None,
+            moved=moved.get(view.account.moved_to_account_id or 0),
         )
         for view in views
     ]

@@ -14,6 +14,7 @@ import asyncpg
 
 from actors.accounts import USERNAME, Member, MemberError, do_create_member
 from actors.invitations import Invitation, do_claim_invitation, find_invitation
+from actors.news_subscription import do_subscribe_to_news
 from actors.node_policy import NodePolicy, load_policy
 from actors.oauth import IssuedToken, do_issue_token
 from actors.passwords import MAX_LENGTH, MIN_LENGTH
@@ -194,6 +195,7 @@ async def do_sign_up(
                 password=sign_up.password,
                 approved=invitation is not None,
             )
+            await do_subscribe_to_news(conn, member.account.id)
             await conn.execute(
                 """UPDATE users SET invitation_id = $2, sign_up_reason = $3, sign_up_ip = $4,
                                     locale = $5, created_by_application_id = $6

@@ -181,10 +181,15 @@ async def search_tags(
     return [Tag(row["id"], row["name"]) for row in rows]
 
 
+def is_tag_name(name: str) -> bool:
+    """A hashtag name as Mastodon accepts one: word characters, not only digits."""
+    return bool(_TAG_NAME.match(name))
+
+
 async def get_tag(conn: asyncpg.Connection, name: str) -> Tag | None:
     """A hashtag this node has seen, by name in any case (with or without `#`)."""
     name = _tag_name(name)
-    if not _TAG_NAME.match(name):
+    if not is_tag_name(name):
         return None
     row = await conn.fetchrow("SELECT id, name FROM tags WHERE lower(name) = lower($1)", name)
     return Tag(row["id"], row["name"]) if row else None

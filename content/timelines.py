@@ -31,14 +31,18 @@ def paged(column: str, window: Window, args: list[object]) -> str:
 
 
 def hidden_accounts_sql(viewer: str) -> str:
-    """The accounts whose statuses and notifications the viewer does not want: those they block
-    and those they mute (until the mute expires). An uncorrelated sub-select, so PostgreSQL
-    computes the array once per query."""
+    """The accounts whose statuses and notifications the viewer does not want: those they block,
+    those they mute (until the mute expires), and those of domains they block (Mastodon's
+    account domain blocks). An uncorrelated sub-select, so PostgreSQL computes the array once
+    per query."""
     return f"""ARRAY(
         SELECT target_account_id FROM blocks WHERE account_id = {viewer}
         UNION ALL
         SELECT target_account_id FROM mutes
-        WHERE account_id = {viewer} AND (expires_at IS NULL OR expires_at > now()))"""
+        WHERE account_id = {viewer} AND (expires_at IS NULL OR expires_at > now())
+        UNION ALL
+        SELECT a.id FROM account_domain_blocks d JOIN accounts a ON a.domain = d.domain
+        WHERE d.account_id = {viewer})"""
 
 
 def _live(viewer: Viewer) -> str:

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 MAX_ANCESTORS = 3
 MAX_MENTIONS = 50
 MAX_MENTION_FETCHES = 5
+ARTICLE_TYPES = ("Article", "Page")
 
 
 async def _mentioned(ctx: InboxContext, post: Post) -> tuple[int, ...]:
@@ -72,7 +73,10 @@ async def resolve_post(
         summary=post.summary,
         sensitive=post.sensitive,
         language=post.language,
-        title=post.name if post.type in ("Article", "Page") else None,
+        # An Article or Page is kept whole, with its name as title and its summary as such
+        # (not cut down to a link, as Mastodon does; on a Note `summary` is a content warning).
+        kind="article" if post.type in ARTICLE_TYPES else "note",
+        title=post.name if post.type in ARTICLE_TYPES else None,
         poll_options=post.poll_options,
         reply_to=reply_to,
         mention_ids=await _mentioned(ctx, post),

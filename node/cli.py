@@ -27,6 +27,7 @@ from actors.invitations import (
     list_invitations,
     parse_duration,
 )
+from actors.news_subscription import do_subscribe_to_news
 from actors.node_policy import CHOICES, PolicyError, do_set_policy, load_policy, parse_value
 from actors.partners import (
     RELATIONSHIPS,
@@ -47,6 +48,7 @@ from db.pool import connection
 from federation.domain_policy import SEVERITIES
 from node import logs
 from node.database import database_url
+from node.export_cli import add_export, cmd_export
 from node.serve import serve
 from node.settings import FEDERATION_MODES, Settings, SettingsError, load
 
@@ -170,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(change)
     change.add_argument("key", choices=sorted(CHOICES), metavar="KEY")
     change.add_argument("value", metavar="VALUE", help="true/false, or domains separated by commas")
+    add_export(commands, _add_common)
     return parser
 
 
@@ -263,15 +266,17 @@ async def cmd_user(settings: Settings, args: argparse.Namespace, out: TextIO) ->
         password = generate_password() if args.password is None else args.password
 
         async def add(conn: asyncpg.Connection) -> None:
-            member = await do_create_member(
-                conn,
-                args.name,
-                args.role,
-                email=args.email,
-                password=password,
-                display_name=args.display_name,
-                password_change_required=args.password is None,
-            )
+            async with conn.transaction():
+                member = await do_create_member(
+                    conn,
+                    args.name,
+                    args.role,
+                    email=args.email,
+                    password=password,
+                    display_name=args.display_name,
+                    password_change_required=args.password is None,
+                )
+                await do_subscribe_to_news(conn, member.account.id)
             out.write(f"created {member.username} ({member.role})\n")
             if args.password is None:
                 out.write(f"one-time password: {password}\n")
@@ -413,7 +418,10 @@ async def cmd_policy(settings: Settings, args: argparse.Namespace, out: TextIO) 
             current = await load_policy(conn)
         for key in sorted(CHOICES):
             value = getattr(current, key)
-            shown = str(value).lower() if isinstance(value, bool) else ",".join(value) or "-"
+            if isinstance(value, bool | int):
+                shown = str(value).lower()
+            else:
+                shown = (value if isinstance(value, str) else ",".join(value)) or "-"
             out.write(f"{key:<28} {shown}\n")
 
     await _with_database(settings, run)
@@ -431,6 +439,7 @@ COMMANDS = {
     "federation": cmd_federation,
     "policy": cmd_policy,
     "invite": cmd_invite,
+    "export": cmd_export,
 }
 
 

@@ -12,6 +12,7 @@ from actors.accounts import INSTANCE_ACTOR, Account
 from actors.directory import AccountLink
 from actors.site import Site
 from federation.contexts import ACTIVITYSTREAMS, SECURITY_V1
+from federation.integrity_proofs import INTEGRITY_TERMS
 from federation.organisation_terms import LABELS, RUKUN_CONTEXT, organisation_properties
 
 # Mastodon's extension terms, inline. `schema` ends in "#" (not "/") because Mastodon's does:
@@ -150,19 +151,45 @@ def instance_actor_document(account: Account, site: Site) -> dict[str, Any]:
     }
 
 
+def integrity_key_id(site: Site, username: str) -> str:
+    return f"{site.actor_url(username)}#ed25519-key"
+
+
+def assertion_method(site: Site, username: str, public_key_multibase: str) -> list[dict[str, str]]:
+    """The actor's Ed25519 key for object integrity proofs (FEP-521a, as Mitra publishes it)."""
+    return [
+        {
+            "id": integrity_key_id(site, username),
+            "type": "Multikey",
+            "controller": site.actor_url(username),
+            "publicKeyMultibase": public_key_multibase,
+        }
+    ]
+
+
 def actor_document(
-    account: Account, site: Site, *, manager: AccountLink | None = None
+    account: Account,
+    site: Site,
+    *,
+    manager: AccountLink | None = None,
+    integrity_key: str | None = None,
+    moved_to: str | None = None,
 ) -> dict[str, Any]:
     """A local account as an ActivityPub actor (`Person`, or `Service` for bots). `manager` is
-    the account `account.manager_id` names, looked up by the caller; None leaves it out."""
+    the account `account.manager_id` names, `moved_to` the actor id of the account it moved
+    to, both looked up by the caller; None leaves them out. `integrity_key` (multibase
+    Ed25519) is published as `assertionMethod` when given."""
     if not account.is_local:
         raise ValueError(f"{account.username}@{account.domain} is not a local account")
     if account.username == INSTANCE_ACTOR:
         return instance_actor_document(account, site)
     name = account.username
     actor_type = "Service" if account.bot and account.actor_type == "Person" else account.actor_type
+    keys: dict[str, Any] = {}
+    if integrity_key is not None:
+        keys["assertionMethod"] = assertion_method(site, name, integrity_key)
     return {
-        "@context": ACTOR_CONTEXT,
+        "@context": [*ACTOR_CONTEXT, INTEGRITY_TERMS] if keys else ACTOR_CONTEXT,
         "id": site.actor_url(name),
         "type": actor_type,
         "following": site.following_url(name),
@@ -181,9 +208,13 @@ def actor_document(
         "indexable": False,
         "published": _published(account.created_at),
         "publicKey": _public_key(account, site),
+        **keys,
         "tag": [],
         "attachment": profile_attachments(account, site, manager),
         **organisation_document(account, site, manager),
+        # Account moves: the accounts this one moves from, and where it went.
+        **({"alsoKnownAs": list(account.also_known_as)} if account.also_known_as else {}),
+        **({"movedTo": moved_to} if moved_to else {}),
         "endpoints": {"sharedInbox": site.shared_inbox_url},
         **_group_document(account, site),
     }

@@ -100,6 +100,11 @@ def test_sign_up_by_email_domain_waits_for_an_admin(live_node: LiveNode, admin: 
     assert pending[0].approved is False
     assert pending[0].invite_request == "accounts team"
     assert pending[0].email == "dana@corp.example"
+    # Until approved, members do not find the sign-up at all
+    colleague = live_node.mastodon(live_node.token(live_node.member("carl")))
+    with pytest.raises(MastodonAPIError, match="Record not found"):
+        colleague.account_lookup("dana")
+    assert colleague.account_search("dana") == []
     assert [
         a["username"]
         for a in api(
@@ -113,6 +118,7 @@ def test_sign_up_by_email_domain_waits_for_an_admin(live_node: LiveNode, admin: 
     approved = staff.admin_account_approve(pending[0].id)
     assert approved.approved is True
     assert member.account_verify_credentials().username == "dana"
+    assert colleague.account_lookup("dana").username == "dana"
     assert staff.admin_accounts_v2(status="pending") == []
     with pytest.raises(MastodonAPIError, match="not waiting for approval"):
         staff.admin_account_approve(pending[0].id)

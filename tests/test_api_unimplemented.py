@@ -144,7 +144,6 @@ def test_single_records_are_not_found_and_new_ones_not_available(live_node: Live
         ("POST", "/api/v2/filters"),
         ("POST", "/api/v1/reports"),
         ("POST", "/api/v1/push/subscription"),
-        ("POST", "/api/v1/tags/rukun/follow"),
         ("GET", "/api/v1/conversations"),
     ):
         response = call(live_node, method, path, token, json={"title": "x"})

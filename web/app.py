@@ -11,7 +11,19 @@ import jinja2
 from aiohttp import web
 
 from actors.signers import open_federation_client
-from web import activitypub, inbox_routes, media_files, pages, signin, signup, wellknown
+from web import (
+    activitypub,
+    archive_files,
+    export_pages,
+    feeds,
+    import_page,
+    inbox_routes,
+    media_files,
+    pages,
+    signin,
+    signup,
+    wellknown,
+)
 from web.config import WebConfig
 from web.cors import cors_middleware
 from web.errors import Handler, error_middleware
@@ -93,9 +105,13 @@ def create_app(config: WebConfig, pool: asyncpg.Pool) -> web.Application:
     inbox_routes.setup(app)
     signin.setup(app)
     signup.setup(app)
+    feeds.setup(app)  # before pages: `/@{name}` would take `/@name.rss`
     pages.setup(app)
+    import_page.setup(app)
     api.setup(app)
     media_files.setup(app)
+    export_pages.setup(app)
+    archive_files.setup(app)
     app.router.add_static("/static/", STATIC, name="static")
     add_trailing_slash_aliases(app)
     return app

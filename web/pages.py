@@ -13,11 +13,12 @@ from actors.accounts import Account, get_local_account, get_member
 from actors.groups import get_group, is_member, staff_role
 from actors.node_policy import load_policy
 from actors.people import direct_reports, manager_chain
-from actors.profiles import AccountView, load_accounts
+from actors.profiles import AccountView, load_account, load_accounts
 from content.access import Viewer, hides_customers, may_see_account, viewer_of
 from content.group_posts import latest_threads
 from content.sanitise import html_to_text
 from content.statuses import Status
+from web import article_pages
 from web.auth import current_session, member_page
 from web.keys import config, connection
 
@@ -71,7 +72,11 @@ async def profile(request: web.Request) -> web.StreamResponse:
         return await group_page(request, viewer)
     if not await may_see_account(conn, viewer, shown.account.id):
         raise web.HTTPNotFound()
-    context = {"profile": shown, "fields": profile_fields(shown.account)}
+    moved = None
+    if shown.account.moved_to_account_id is not None:
+        target = await load_account(conn, shown.account.moved_to_account_id)
+        moved = person_link(target) if target is not None else None
+    context = {"profile": shown, "fields": profile_fields(shown.account), "moved": moved}
     return aiohttp_jinja2.render_template("profile.html", request, context)
 
 
@@ -159,3 +164,4 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/", home, name="home")
     app.router.add_get("/@{name}", profile, name="profile")
     app.router.add_get("/@{name}/org", org_chart, name="org_chart")
+    article_pages.setup(app)

@@ -7,11 +7,18 @@ from aiohttp import web
 from web.mastodon import (
     accounts,
     admin_accounts,
+    announcements,
+    articles,
+    exports,
+    feed_token,
+    followed_tags,
     groups,
+    imports,
     instance,
     invitations,
     markers,
     media,
+    moves,
     notifications,
     oauth,
     people,
@@ -39,6 +46,13 @@ def setup(app: web.Application) -> None:
         admin_accounts,
         people,
         groups,
+        exports,
+        imports,
+        followed_tags,
+        announcements,
+        feed_token,
+        moves,
+        articles,
     ):
         group.setup(app)
     # Last: answers Mastodon-shaped errors for the API's not-yet-built routes.

@@ -73,6 +73,16 @@ async def require_member(request: web.Request, *scopes: str) -> Member:
     return grant.member
 
 
+MOVED = "Your login is currently disabled"
+
+
+def refuse_moved(member: Member) -> None:
+    """A moved account may sign in, read, and cancel its redirect, but not act as itself any
+    more: Mastodon's `functional?` is false for it, and its API answers 403 with this."""
+    if member.account.moved_to_account_id is not None:
+        raise ApiError(403, MOVED)
+
+
 async def viewer_for(request: web.Request, member: Member) -> Viewer:
     """What the member may see (`content.access`): their role and the node's current policy,
     read once per request."""

@@ -1,4 +1,4 @@
-"""`GET /api/v2/search` and `GET /api/v1/tags/:name`.
+"""`GET /api/v2/search` (`GET /api/v1/tags/:name` is in `followed_tags`).
 
 Mastodon answers search without a token since 4.0; on this members-only node it needs a member's
 token with `read:search`, like everything else that shows content."""
@@ -8,10 +8,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from actors.remote import RemoteLookup
-from content.search import SearchQuery, get_tag, search
+from content.search import SearchQuery, search
 from web.errors import ApiError
 from web.keys import config, connection, federation
-from web.mastodon.auth import require_member, require_viewer
+from web.mastodon.auth import require_viewer
 from web.mastodon.entities.accounts import render_account
 from web.mastodon.entities.statuses import render_status
 from web.mastodon.entities.tags import render_tag
@@ -61,19 +61,10 @@ async def search_v2(request: web.Request) -> web.Response:
     )
 
 
-async def show_tag(request: web.Request) -> web.Response:
-    await require_member(request)
-    tag = await get_tag(connection(request), request.match_info["name"])
-    if tag is None:
-        raise ApiError(404, "Record not found")
-    return json_response(render_tag(tag, config(request).site))
-
-
 def setup(app: web.Application) -> None:
     add_routes(
         app,
         [
             ("GET", "/api/v2/search", search_v2),
-            ("GET", "/api/v1/tags/{name}", show_tag),
         ],
     )

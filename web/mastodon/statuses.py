@@ -27,7 +27,7 @@ from outbox.posting_once import do_post_once
 from web.errors import ApiError
 from web.keys import config, connection, federation
 from web.mastodon import status_actions, status_lists
-from web.mastodon.auth import grant_for, require_member, viewer_for
+from web.mastodon.auth import grant_for, refuse_moved, require_member, viewer_for
 from web.mastodon.entities.status_edits import render_status_edit, render_status_source
 from web.mastodon.params import Params
 from web.mastodon.responses import json_response
@@ -47,7 +47,7 @@ NO_SCHEDULING = "Validation failed: Scheduled posts are not supported yet"
 NO_POLLS = "Validation failed: Polls are not supported yet"
 
 
-def _language(params: Params) -> str | None:
+def language_of(params: Params) -> str | None:
     raw = params.string("language")
     if raw is None or not raw.strip():
         return None
@@ -57,7 +57,7 @@ def _language(params: Params) -> str | None:
         raise ApiError(422, "Validation failed: Language is not a valid ISO 639 code") from None
 
 
-def _visibility(params: Params, default: str) -> str:
+def visibility_of(params: Params, default: str) -> str:
     """`visibility`, else the member's default. glitch-soc's `local_only: true` asks for a post
     that stays on this node, which is Rukun's `local` (it never widens a narrower choice)."""
     requested = params.string("visibility") or None
@@ -86,6 +86,7 @@ def _idempotency_key(request: web.Request) -> str | None:
 
 async def create(request: web.Request) -> web.Response:
     member = await require_member(request, "write:statuses")
+    refuse_moved(member)
     grant = await grant_for(request)
     params = await Params.read(request)
     _refuse_unsupported(params)
@@ -95,9 +96,9 @@ async def create(request: web.Request) -> web.Response:
     draft = Draft(
         text=params.string("status", "") or "",
         spoiler_text=params.string("spoiler_text", "") or "",
-        visibility=_visibility(params, preferences.default_visibility),
+        visibility=visibility_of(params, preferences.default_visibility),
         sensitive=bool(params.boolean("sensitive", preferences.default_sensitive)),
-        language=_language(params) or preferences.default_language,
+        language=language_of(params) or preferences.default_language,
         in_reply_to_id=params.id("in_reply_to_id"),
         media_ids=tuple(params.ids("media_ids")),
         application_id=grant.application_id if grant else None,
@@ -215,7 +216,7 @@ async def update(request: web.Request) -> web.Response:
         text=params.string("status", "") or "",
         spoiler_text=params.string("spoiler_text", "") or "",
         sensitive=bool(params.boolean("sensitive", False)),
-        language=_language(params),
+        language=language_of(params),
         media_ids=tuple(dict.fromkeys(params.ids("media_ids"))),
         media_changes=_media_changes(params),
     )

@@ -141,6 +141,8 @@ def render_account(view: AccountView, site: Site) -> dict[str, Any]:
         "roles": [],
         "fields": _fields(view, site),
         "rukun": render_organisation(view),
+        # Mastodon's redirect notice: apps show "moved to …" with this account.
+        **({"moved": render_account(view.moved, site)} if view.moved else {}),
     }
 
 
