@@ -176,6 +176,7 @@ async def test_the_group_page_shows_posts_with_their_threads_to_members(
         Draft(text="Who owns <the> migration?", in_reply_to_id=group.description_status_id),
     )
     assert reply.in_reply_to_id == group.description_status_id
+    await do_create_group(conn, site, alice.account, "board", visibility="members_only")
 
     # Anonymous visitors are sent to sign in
     anonymous = await browser.get("/@apollo", allow_redirects=False)
@@ -190,3 +191,5 @@ async def test_the_group_page_shows_posts_with_their_threads_to_members(
     assert "2 members" in text
     assert "Who owns &lt;the&gt; migration?" in text
     assert (await browser.get("/@nobody")).status == 404
+    # A members-only group's page is not found by whoever is not a member
+    assert (await browser.get("/@board")).status == 404
