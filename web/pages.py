@@ -13,7 +13,7 @@ from actors.accounts import Account, get_local_account, get_member
 from actors.groups import get_group, is_member, staff_role
 from actors.node_policy import load_policy
 from actors.people import direct_reports, manager_chain
-from actors.profiles import AccountView, load_account, load_accounts
+from actors.profiles import AccountView, load_accounts
 from content.access import Viewer, hides_customers, may_see_account, viewer_of
 from content.group_posts import latest_threads
 from content.sanitise import html_to_text
@@ -54,30 +54,6 @@ def profile_fields(account: Account) -> list[tuple[str, str]]:
         if isinstance(name, str) and isinstance(value, str) and (name or value):
             pairs.append((name, value))
     return pairs
-
-
-@member_page
-async def home(request: web.Request) -> web.StreamResponse:
-    return aiohttp_jinja2.render_template("home.html", request, {})
-
-
-@member_page
-async def profile(request: web.Request) -> web.StreamResponse:
-    conn = connection(request)
-    shown = await get_member(conn, request.match_info["name"])
-    session = await current_session(request)
-    assert session is not None  # member_page let the request in
-    viewer = viewer_of(session.member, await load_policy(conn))
-    if shown is None:
-        return await group_page(request, viewer)
-    if not await may_see_account(conn, viewer, shown.account.id):
-        raise web.HTTPNotFound()
-    moved = None
-    if shown.account.moved_to_account_id is not None:
-        target = await load_account(conn, shown.account.moved_to_account_id)
-        moved = person_link(target) if target is not None else None
-    context = {"profile": shown, "fields": profile_fields(shown.account), "moved": moved}
-    return aiohttp_jinja2.render_template("profile.html", request, context)
 
 
 async def group_page(request: web.Request, viewer: Viewer) -> web.StreamResponse:
@@ -161,7 +137,5 @@ async def org_chart(request: web.Request) -> web.StreamResponse:
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get("/", home, name="home")
-    app.router.add_get("/@{name}", profile, name="profile")
     app.router.add_get("/@{name}/org", org_chart, name="org_chart")
     article_pages.setup(app)
