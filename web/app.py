@@ -14,6 +14,7 @@ from actors.signers import open_federation_client
 from web import (
     activitypub,
     archive_files,
+    article_forms,
     compose_form,
     export_pages,
     feeds,
@@ -24,6 +25,7 @@ from web import (
     pages,
     people_pages,
     profile_pages,
+    settings_pages,
     signin,
     signup,
     timeline_pages,
@@ -118,6 +120,8 @@ def create_app(config: WebConfig, pool: asyncpg.Pool) -> web.Application:
     profile_pages.setup(app)
     people_pages.setup(app)
     notification_pages.setup(app)
+    article_forms.setup(app)
+    settings_pages.setup(app)
     import_page.setup(app)
     api.setup(app)
     media_files.setup(app)

@@ -115,6 +115,23 @@ async def _reply_entry(
     return status_entries(request, [views[status.id]])[0]
 
 
+async def read_form(
+    request: web.Request, *, max_file_bytes: int, max_total_bytes: int
+) -> UploadForm:
+    """A page's form with files: multipart as browsers send it, or urlencoded when no file
+    input was filled in by a client that chose so."""
+    if request.content_type == "application/x-www-form-urlencoded":
+        posted = await request.post()
+        form = UploadForm()
+        for name, value in posted.items():
+            if isinstance(value, str):
+                form.fields.add(name, value)
+        return form
+    return await read_upload_form(
+        request, max_file_bytes=max_file_bytes, max_total_bytes=max_total_bytes
+    )
+
+
 async def _read_form(request: web.Request) -> UploadForm:
     session = await current_session(request)
     if session is None:
@@ -122,16 +139,7 @@ async def _read_form(request: web.Request) -> UploadForm:
     if session.member.password_change_required:
         raise web.HTTPFound(PASSWORD_PATH)
     check_origin(request)
-    if request.content_type == "application/x-www-form-urlencoded":
-        posted = await request.post()
-        form = UploadForm()
-        for name, value in posted.items():
-            if isinstance(value, str):
-                form.fields.add(name, value)
-    else:
-        form = await read_upload_form(
-            request, max_file_bytes=MAX_UPLOAD_BYTES, max_total_bytes=MAX_BODY_BYTES
-        )
+    form = await read_form(request, max_file_bytes=MAX_UPLOAD_BYTES, max_total_bytes=MAX_BODY_BYTES)
     if not tokens_match(session.csrf_token, form.fields.get(CSRF_FIELD, "")):
         raise csrf_refused()
     return form
