@@ -19,6 +19,7 @@ from PIL import Image
 
 from actors.credentials import authenticate_token, do_create_token
 from content.compose import Draft
+from outbox.groups import do_create_group
 from outbox.posting import do_post
 from tests.conftest import MakeMember
 from tests.test_signin import PASSWORD, TOKEN_FIELD, signed_in, start_browser
@@ -178,6 +179,12 @@ async def test_thread_actions_and_reply(
     )
     assert evil.headers["Location"] == "/"
     assert (await bob.get("/@alice/999999")).status == 404
+    # The status's ActivityPub id, opened in a browser, leads to this page.
+    opened = await bob.get(
+        f"/users/alice/statuses/{first.id}", headers={"Accept": "text/html"}, allow_redirects=False
+    )
+    assert opened.status == 302
+    assert opened.headers["Location"].endswith(f"/@alice/{first.id}")
 
 
 async def test_home_feed_fragment_and_paging(
@@ -346,3 +353,78 @@ async def test_app_tokens_are_listed_and_revoked(
     )
     assert revoked.status == 303
     assert await authenticate_token(conn, app_token) is None
+
+
+async def test_remote_profiles_boosts_groups_and_follow_requests(
+    open_browser: list[TestClient],
+    media_config: WebConfig,
+    pool: asyncpg.Pool,
+    make_member: MakeMember,
+    conn: asyncpg.Connection,
+) -> None:
+    site = media_config.site
+    alice = await make_member("alice")
+    bob = await make_member("bob")
+    await conn.execute("UPDATE accounts SET locked = true WHERE id = $1", alice.account.id)
+    remote = await conn.fetchrow(
+        """INSERT INTO accounts (username, domain, display_name, note, public_key_pem, uri, url,
+                                 inbox_url)
+           VALUES ('zed', 'partner.example', 'Zed <b>Remote</b>', '<p>Hi <i>there</i></p>',
+                   'PEM', 'https://partner.example/users/zed', 'https://partner.example/@zed',
+                   'https://partner.example/users/zed/inbox')
+           RETURNING id"""
+    )
+    group = await do_create_group(conn, site, alice.account, "readers", display_name="Readers")
+    post = await do_post(conn, site, alice.account.id, Draft(text="Worth a read"))
+    client = await browser_for(open_browser, media_config, pool, "bob")
+    token = await token_on(client, "/")
+    # A remote account's page, and asking to follow it.
+    page = await (await client.get("/@zed@partner.example")).text()
+    assert "Zed &lt;b&gt;Remote&lt;/b&gt;" in page and "Hi there" in page
+    asked = await client.post(
+        f"/web/accounts/{remote['id']}/follow",
+        data={"authenticity_token": token},
+        allow_redirects=False,
+    )
+    assert asked.headers["Location"] == "/@zed@partner.example"
+    assert "Cancel follow request" in await (await client.get("/@zed@partner.example")).text()
+    assert (await client.get("/@nobody@partner.example")).status == 404
+    # A boost shows as "Bob boosted" on Bob's profile.
+    await client.post(
+        f"/web/statuses/{post.id}/reblog", data={"authenticity_token": token}, allow_redirects=False
+    )
+    profile = await (await client.get("/@bob")).text()
+    assert re.search(r'<a href="/@bob">[^<]*</a> boosted', profile)
+    assert "Worth a read" in profile
+    # Joining and leaving a group from the list.
+    groups = await (await client.get("/groups")).text()
+    assert "Readers" in groups and ">Join<" in groups
+    joined = await client.post(
+        f"/web/accounts/{group.id}/follow",
+        data={"authenticity_token": token, "next": "/groups"},
+        allow_redirects=False,
+    )
+    assert joined.headers["Location"] == "/groups"
+    assert ">Leave<" in await (await client.get("/groups")).text()
+    # Bob asks to follow locked Alice; Alice accepts from her notifications page.
+    await client.post(
+        f"/web/accounts/{alice.account.id}/follow",
+        data={"authenticity_token": token},
+        allow_redirects=False,
+    )
+    alice_client = await browser_for(open_browser, media_config, pool, "alice")
+    notifications = await (await alice_client.get("/notifications")).text()
+    assert "asked to follow you" in notifications
+    assert f'action="/web/follow_requests/{bob.account.id}/accept"' in notifications
+    alice_token = await token_on(alice_client, "/notifications")
+    accepted = await alice_client.post(
+        f"/web/follow_requests/{bob.account.id}/accept",
+        data={"authenticity_token": alice_token},
+        allow_redirects=False,
+    )
+    assert accepted.status == 303
+    assert await conn.fetchval(
+        "SELECT count(*) FROM follows WHERE account_id = $1 AND target_account_id = $2",
+        bob.account.id,
+        alice.account.id,
+    )
