@@ -415,6 +415,9 @@ async def test_remote_profiles_boosts_groups_and_follow_requests(
     alice_client = await browser_for(open_browser, media_config, pool, "alice")
     notifications = await (await alice_client.get("/notifications")).text()
     assert "asked to follow you" in notifications
+    fragment = await alice_client.get("/web/fragments/notifications?since_id=0")
+    assert "asked to follow you" in await fragment.text()
+    assert int(fragment.headers["X-Newest-Id"]) > 0
     assert f'action="/web/follow_requests/{bob.account.id}/accept"' in notifications
     alice_token = await token_on(alice_client, "/notifications")
     accepted = await alice_client.post(

@@ -6,6 +6,7 @@ of groups with join and leave (joining a group is following it, `outbox.relation
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -64,7 +65,10 @@ async def directory(request: web.Request) -> web.StreamResponse:
     hidden = ("customer",) if hides_customers(viewer) else ()
     views = await directory_page(connection(request), query, hidden_roles=hidden)
     filters = {"department": department, "skill": skill, "order": query.order}
-    base = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    kept = {name: value for name, value in filters.items() if value}
+    if not query.local:
+        kept["everyone"] = "1"
+    base = urlencode(kept)
     context = {
         "people": await _people(request, viewer.account_id, views),
         "filters": filters,
