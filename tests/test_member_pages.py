@@ -406,6 +406,7 @@ async def test_remote_profiles_boosts_groups_and_follow_requests(
     )
     assert joined.headers["Location"] == "/groups"
     assert ">Leave<" in await (await client.get("/groups")).text()
+    assert ">Leave<" in await (await client.get("/@readers")).text()
     # Bob asks to follow locked Alice; Alice accepts from her notifications page.
     await client.post(
         f"/web/accounts/{alice.account.id}/follow",

@@ -94,6 +94,7 @@ async def group_page(request: web.Request, viewer: Viewer) -> web.StreamResponse
     context = {
         "group": group,
         "members_count": view.followers_count if view else 0,
+        "joined": member,
         "threads": [(shown(root), [shown(r) for r in replies]) for root, replies in threads],
     }
     return aiohttp_jinja2.render_template("group.html", request, context)
