@@ -432,3 +432,36 @@ async def test_remote_profiles_boosts_groups_and_follow_requests(
         bob.account.id,
         alice.account.id,
     )
+
+
+async def test_a_leaving_member_reads_but_changes_nothing(
+    open_browser: list[TestClient],
+    media_config: WebConfig,
+    pool: asyncpg.Pool,
+    make_member: MakeMember,
+    conn: asyncpg.Connection,
+) -> None:
+    alice = await make_member("alice")
+    bob = await make_member("bob")
+    post = await do_post(conn, media_config.site, bob.account.id, Draft(text="Farewell lunch"))
+    client = await browser_for(open_browser, media_config, pool, "alice")
+    token = await token_on(client, "/")
+    await conn.execute(
+        "UPDATE users SET leaves_at = now() + interval '7 days' WHERE id = $1", alice.user_id
+    )
+    assert "Farewell lunch" in await (await client.get(f"/@bob/{post.id}")).text()
+    for path, data in [
+        ("/compose", {"status": "one more", "visibility": "public"}),
+        (f"/web/statuses/{post.id}/favourite", {}),
+        (f"/web/accounts/{bob.account.id}/follow", {}),
+        ("/settings/preferences", {"default_visibility": "public"}),
+    ]:
+        refused = await client.post(
+            path, data={"authenticity_token": token, **data}, allow_redirects=False
+        )
+        assert refused.status == 403, path
+    assert (
+        await conn.fetchval("SELECT count(*) FROM statuses WHERE account_id = $1", alice.account.id)
+        == 0
+    )
+    assert not await conn.fetchval("SELECT count(*) FROM favourites")

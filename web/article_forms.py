@@ -24,7 +24,7 @@ from outbox.posting import do_post
 from web.auth import current_session, form_text, member_page
 from web.compose_form import visibility_choices
 from web.keys import config, connection
-from web.status_entries import id_param, page_viewer
+from web.status_entries import id_param, page_viewer, refuse_read_only
 
 NEW_PATH = "/articles/new"
 
@@ -69,6 +69,7 @@ async def create(request: web.Request) -> web.StreamResponse:
     viewer = await page_viewer(request)
     session = await current_session(request)
     assert session is not None  # member_page let the request in
+    refuse_read_only(session.member)
     values = _values(await request.post())
     if values["visibility"] not in {name for name, _ in visibility_choices(viewer)}:
         return _render(request, viewer, values, error="Choose who may read it.", status=422)
@@ -122,6 +123,9 @@ async def edit_form(request: web.Request) -> web.StreamResponse:
 async def update(request: web.Request) -> web.StreamResponse:
     viewer = await page_viewer(request)
     status = await _own_article(request, viewer)
+    session = await current_session(request)
+    assert session is not None  # member_page let the request in
+    refuse_read_only(session.member)
     values = _values(await request.post())
     values["visibility"] = status.visibility  # an edit never changes who may read it
     conn = connection(request)

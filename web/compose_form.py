@@ -38,7 +38,13 @@ from web.auth import (
 from web.errors import ApiError
 from web.keys import config, connection, federation
 from web.mastodon.uploads import UploadForm, read_upload_form
-from web.status_entries import VISIBILITY_NAMES, id_param, page_viewer, status_entries
+from web.status_entries import (
+    VISIBILITY_NAMES,
+    id_param,
+    page_viewer,
+    refuse_read_only,
+    status_entries,
+)
 
 PATH = "/compose"
 IMAGE_SLOTS = 4
@@ -142,6 +148,7 @@ async def _read_form(request: web.Request) -> UploadForm:
     form = await read_form(request, max_file_bytes=MAX_UPLOAD_BYTES, max_total_bytes=MAX_BODY_BYTES)
     if not tokens_match(session.csrf_token, form.fields.get(CSRF_FIELD, "")):
         raise csrf_refused()
+    refuse_read_only(session.member)
     return form
 
 

@@ -20,7 +20,13 @@ from outbox.relationships import (
 )
 from web.auth import current_session, member_page
 from web.keys import config, connection
-from web.status_entries import id_param, notification_entry, page_viewer, person
+from web.status_entries import (
+    id_param,
+    notification_entry,
+    page_viewer,
+    person,
+    refuse_read_only,
+)
 from web.timeline_pages import paging_links
 
 PATH = "/notifications"
@@ -77,6 +83,7 @@ async def fragment(request: web.Request) -> web.StreamResponse:
 async def _decide(request: web.Request, accept: bool) -> web.StreamResponse:
     session = await current_session(request)
     assert session is not None  # member_page let the request in
+    refuse_read_only(session.member, as_itself=False)
     conn = connection(request)
     account_id = id_param(request.match_info["id"])
     requester = await find_account(conn, account_id) if account_id is not None else None

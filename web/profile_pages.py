@@ -24,7 +24,14 @@ from outbox.relationships import do_follow, do_unfollow
 from web.auth import current_session, form_text, member_page, safe_next
 from web.keys import config, connection
 from web.pages import group_page, person_link, profile_fields
-from web.status_entries import handle_of, id_param, page_viewer, person, status_entries
+from web.status_entries import (
+    handle_of,
+    id_param,
+    page_viewer,
+    person,
+    refuse_read_only,
+    status_entries,
+)
 from web.timeline_pages import PAGE_SIZE, paging_links
 
 
@@ -85,6 +92,7 @@ async def _follow_or_unfollow(request: web.Request, follow: bool) -> web.StreamR
     viewer = await page_viewer(request)
     session = await current_session(request)
     assert session is not None  # member_page let the request in
+    refuse_read_only(session.member, as_itself=follow)
     account_id = id_param(request.match_info["id"])
     target = await find_account(conn, account_id) if account_id is not None else None
     if target is None or not await may_see_account(conn, viewer, target.account.id):

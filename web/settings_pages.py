@@ -43,7 +43,7 @@ from web.compose_form import read_form, visibility_choices
 from web.errors import ApiError
 from web.keys import SESSION_COOKIE, config, connection
 from web.pages import profile_fields
-from web.status_entries import id_param, page_viewer
+from web.status_entries import id_param, page_viewer, refuse_read_only
 
 PATH = "/settings"
 FIELD_SLOTS = 4
@@ -105,6 +105,7 @@ async def save_profile(request: web.Request) -> web.StreamResponse:
     fields = form.fields
     if not tokens_match(session.csrf_token, fields.get(CSRF_FIELD, "")):
         raise csrf_refused()
+    refuse_read_only(session.member, as_itself=False)
     pairs = [
         (fields.get(f"field_name_{i}", ""), fields.get(f"field_value_{i}", ""))
         for i in range(1, FIELD_SLOTS + 1)
@@ -140,6 +141,7 @@ async def save_profile(request: web.Request) -> web.StreamResponse:
 @member_page
 async def save_preferences(request: web.Request) -> web.StreamResponse:
     session = await _session(request)
+    refuse_read_only(session.member, as_itself=False)
     form = await request.post()
     visibility = form_text(form, "default_visibility")
     viewer = await page_viewer(request)

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 from markupsafe import Markup
 
-from actors.accounts import Account
+from actors.accounts import Account, Member
 from actors.node_policy import load_policy
 from actors.profiles import AccountView
 from actors.site import Site
@@ -23,6 +23,7 @@ from content.sanitise import sanitise_html
 from content.status_views import StatusView
 from web.auth import current_session
 from web.keys import config, connection
+from web.mastodon.auth import LEAVING
 from web.mastodon.entities.media import render_media
 
 _MAX_ID = 2**63 - 1
@@ -51,6 +52,15 @@ async def page_viewer(request: web.Request) -> Viewer:
     if session is None:
         raise web.HTTPFound("/auth/sign_in")
     return viewer_of(session.member, await load_policy(connection(request)))
+
+
+def refuse_read_only(member: Member, *, as_itself: bool = True) -> None:
+    """The pages refuse what the API refuses: a leaving member changes nothing, and a moved
+    account no longer posts, boosts or follows as itself (`web.mastodon.auth`)."""
+    if member.leaves_at is not None:
+        raise web.HTTPForbidden(reason=LEAVING)
+    if as_itself and member.account.moved_to_account_id is not None:
+        raise web.HTTPForbidden(reason="This account has moved: it no longer posts or follows")
 
 
 def id_param(raw: str | None) -> int | None:

@@ -28,7 +28,7 @@ from outbox.interactions import (
 from web.auth import current_session, form_text, member_page, safe_next
 from web.compose_form import compose_context
 from web.keys import config, connection
-from web.status_entries import id_param, page_viewer, status_entries
+from web.status_entries import id_param, page_viewer, refuse_read_only, status_entries
 
 PAGE_SIZE = 20
 FRAGMENT_LIMIT = 40
@@ -136,6 +136,7 @@ async def act(request: web.Request) -> web.StreamResponse:
     viewer = await page_viewer(request)
     session = await current_session(request)
     assert session is not None  # member_page let the request in
+    refuse_read_only(session.member, as_itself=not action.startswith("un"))
     status_id = id_param(request.match_info["id"])
     status = await access_status(conn, viewer, status_id) if status_id is not None else None
     if status is None or action not in ACTIONS:
