@@ -465,3 +465,33 @@ async def test_a_leaving_member_reads_but_changes_nothing(
         == 0
     )
     assert not await conn.fetchval("SELECT count(*) FROM favourites")
+
+
+async def test_a_refused_post_keeps_the_draft_and_says_why(
+    open_browser: list[TestClient],
+    media_config: WebConfig,
+    pool: asyncpg.Pool,
+    make_member: MakeMember,
+    conn: asyncpg.Connection,
+) -> None:
+    await make_member("alice")
+    await make_member("carol", role="customer")
+    alice = await browser_for(open_browser, media_config, pool, "alice")
+    token = await token_on(alice, "/")
+    empty = await alice.post(
+        "/compose", data=compose_form(token, "", "public", spoiler_text="Keep <me>")
+    )
+    assert empty.status == 422
+    page = await empty.text()
+    assert 'class="error" role="alert"' in page
+    assert 'value="Keep &lt;me&gt;"' in page
+    not_an_image = compose_form(token, "With a file", "public")
+    not_an_image.add_field("image_1", b"not an image", filename="x.png", content_type="image/png")
+    refused = await alice.post("/compose", data=not_an_image)
+    assert refused.status == 422
+    # A customer cannot post internally, even by editing the form.
+    carol = await browser_for(open_browser, media_config, pool, "carol")
+    carol_token = await token_on(carol, "/")
+    internal = await carol.post("/compose", data=compose_form(carol_token, "Psst", "local"))
+    assert internal.status == 422
+    assert await conn.fetchval("SELECT count(*) FROM statuses") == 0

@@ -186,7 +186,7 @@ def injected(name: str) -> str:
 
 
 def test_html_typed_into_any_field_stays_text_and_forms_need_their_token(
-    page: Page, site: LiveNode, csp_violations: CspViolations
+    page: Page, site: LiveNode, csp_violations: CspViolations, tmp_path: Path
 ) -> None:
     alice = site.member("alice", display_name="Alice Example")
     sign_in(page, site, alice)
@@ -203,8 +203,14 @@ def test_html_typed_into_any_field_stays_text_and_forms_need_their_token(
     page.fill("#compose-text", injected("pwn-text"))
     page.fill("#compose-cw", injected("pwn-cw"))
     page.select_option("#compose-visibility", "public")
+    page.click("summary:has-text('Add images')")
+    page.set_input_files("#image-1", str(png(tmp_path / "photo.png")))
+    page.fill("#description-1", '"><img id="pwn-alt" src=x>')
     page.click("form.compose button[type=submit]")
     page.wait_for_selector("details.content-warning")
+    page.locator("details.content-warning").evaluate("(d) => d.open = true")
+    alt = page.locator("details.content-warning .media img").get_attribute("alt")
+    assert alt == '"><img id="pwn-alt" src=x>'
     # An article: title, summary, body.
     page.goto(site.base_url + "/articles/new")
     page.fill("#article-title", injected("pwn-title"))
@@ -226,6 +232,7 @@ def test_html_typed_into_any_field_stays_text_and_forms_need_their_token(
             "pwn-dept",
             "pwn-text",
             "pwn-cw",
+            "pwn-alt",
             "pwn-title",
             "pwn-summary",
             "pwn-body",
