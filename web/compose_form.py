@@ -74,17 +74,18 @@ async def compose_context(
     assert session is not None  # only member pages show the form
     preferences = await get_preferences(connection(request), session.member.user_id)
     default = preferences.default_visibility
-    if default == "local" and viewer.is_customer:
-        default = "private"
     text = ""
     if reply_to is not None and reply_to["author"]["id"] != viewer.account_id:
         text = f"@{reply_to['author']['handle']} "
     if reply_to is not None:
         # A reply is never wider than what it answers.
         default = reply_to["visibility"] if reply_to["visibility"] != "public" else default
+    choices = visibility_choices(viewer)
+    if default not in {name for name, _ in choices}:
+        default = "private"
     return {
         "compose": {
-            "visibilities": visibility_choices(viewer),
+            "visibilities": choices,
             "visibility": (draft or {}).get("visibility") or default,
             "sensitive": preferences.default_sensitive,
             "text": (draft or {}).get("status", text),
