@@ -24,11 +24,17 @@ class AccountLink:
 
 
 async def get_published_member_account(conn: asyncpg.Connection, username: str) -> Account | None:
-    """A member's account by name, whatever the case, unless the member is disabled or the
-    account suspended: those answer as if they did not exist. The instance actor is not a
-    member and is never found here (see `get_instance_actor`)."""
+    """A member's (or a local group's) account by name, whatever the case, unless the member
+    is disabled or the account suspended: those answer as if they did not exist. The instance
+    actor is not a member and is never found here (see `get_instance_actor`)."""
     member = await get_member(conn, username)
-    if member is None or member.disabled_at is not None or member.account.suspended_at:
+    if member is None:
+        # A group hosted here (`actors.groups`) is published like a member, with no user.
+        account = await get_local_account(conn, username)
+        if account is None or account.actor_type != "Group" or account.suspended_at:
+            return None
+        return account
+    if member.disabled_at is not None or member.account.suspended_at:
         return None
     return member.account
 

@@ -21,6 +21,8 @@ another node) and the admins' policy (`actors.node_policy`):
 - Moderation (`actors.moderation`): a suspended author's statuses are gone for everyone; a
   limited ("silenced") author's are left out of the live feeds (public, hashtag) and shown
   elsewhere only to their followers and to whom they mention, as Mastodon limits accounts.
+- Group posts (`content.group_posts`): members of the group (its followers) read them; a
+  members-only group's posts are for its members only, whatever else would allow them.
 
 What a viewer may not see is reported as "not found", never "forbidden". Reads by other nodes
 (ActivityPub fetches) follow `content.peer_access`, which never serves a `local` post.
@@ -161,6 +163,15 @@ def account_visible_sql(account: str, param: str, viewer: Viewer) -> str:
     return f"({account} = {param} OR NOT {customer_sql(account)})"
 
 
+def _group_member_sql(alias: str, param: str) -> str:
+    """The viewer follows a group the status was posted to: members read the group's posts
+    whatever their addressing (on the group's node and on members' nodes alike)."""
+    return f"""EXISTS (
+                SELECT 1 FROM status_groups vg
+                JOIN follows vgf ON vgf.target_account_id = vg.group_id
+                WHERE vg.status_id = {alias}.id AND vgf.account_id = {param})"""
+
+
 def visible_sql(alias: str, param: str, viewer: Viewer) -> str:
     """A SQL condition true when the status `alias` is visible to the viewer, whose account id
     is the `$n` parameter (or column) `param`. Boosts are checked through their own row; the
@@ -181,11 +192,17 @@ def visible_sql(alias: str, param: str, viewer: Viewer) -> str:
             OR EXISTS (
                 SELECT 1 FROM mentions vm
                 WHERE vm.status_id = {alias}.id AND vm.account_id = {param})
+            OR {_group_member_sql(alias, param)}
         )
         AND NOT EXISTS (
             SELECT 1 FROM blocks vb
             WHERE vb.account_id = {alias}.account_id AND vb.target_account_id = {param})
         AND NOT {moderated_author_sql(alias, param)}
+        AND ({alias}.account_id = {param} OR NOT EXISTS (
+            SELECT 1 FROM status_groups vg
+            WHERE vg.status_id = {alias}.id AND vg.members_only AND NOT EXISTS (
+                SELECT 1 FROM follows vgf
+                WHERE vgf.account_id = {param} AND vgf.target_account_id = vg.group_id)))
         {"".join(" AND " + r for r in restrictions)}
     )"""
 

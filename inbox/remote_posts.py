@@ -27,6 +27,7 @@ from federation.as2_objects import ObjectError, Post, parse_post, visibility_of
 from federation.http_client import FetchError
 from federation.origin import same_host
 from inbox.context import Ignored, InboxContext
+from outbox.group_distribution import distribute_to_groups
 
 log = logging.getLogger(__name__)
 MAX_ANCESTORS = 3
@@ -96,10 +97,18 @@ async def resolve_post(
     )
 
 
-async def store_draft(ctx: InboxContext, draft: RemoteDraft, *, delivered: bool) -> Status | None:
+async def store_draft(
+    ctx: InboxContext,
+    draft: RemoteDraft,
+    *,
+    delivered: bool,
+    addressed: tuple[int, ...] = (),
+) -> Status | None:
     """Store a resolved post with the author's counters; a delivered one (not one we fetched
-    for context) also goes to local followers' home feeds and notifies whom it mentions.
-    Returns the stored status, or the one stored before under the same uri."""
+    for context) also goes to local followers' home feeds and notifies whom it mentions, and
+    is announced by the groups hosted here it is addressed to (mentions and `addressed`:
+    local accounts named in `to`, `cc` or `audience`) or replies in. Returns the stored
+    status, or the one stored before under the same uri."""
     async with ctx.conn.transaction():
         status = await insert_remote_status(ctx.conn, draft)
         if status is None:
@@ -107,7 +116,20 @@ async def store_draft(ctx: InboxContext, draft: RemoteDraft, *, delivered: bool)
         await adjust_stats(ctx.conn, draft.account_id, statuses=1, status_at=status.created_at)
         if delivered:
             await fan_out(ctx.conn, status, list(draft.mention_ids))
+            await distribute_to_groups(ctx.conn, ctx.site, status, (*draft.mention_ids, *addressed))
     return status
+
+
+async def addressed_locals(ctx: InboxContext, post: Post) -> tuple[int, ...]:
+    """Local accounts a post names in `to`, `cc` or `audience` (a group is addressed so by
+    Lemmy, Mitra and Friendica, often without a mention)."""
+    found = []
+    for uri in dict.fromkeys((*post.to, *post.cc, post.audience or "")):
+        if uri and ctx.site.is_local_url(uri):
+            account = await account_by_uri(ctx.conn, ctx.site, uri)
+            if account is not None and account.is_local:
+                found.append(account.id)
+    return tuple(found)
 
 
 def check_author(post: Post, author_uri: str) -> None:

@@ -216,4 +216,14 @@ def actor_document(
         **({"alsoKnownAs": list(account.also_known_as)} if account.also_known_as else {}),
         **({"movedTo": moved_to} if moved_to else {}),
         "endpoints": {"sharedInbox": site.shared_inbox_url},
+        **_group_document(account, site),
     }
+
+
+def _group_document(account: Account, site: Site) -> dict[str, Any]:
+    """A group's moderators, as Lemmy publishes them (FEP-1b12 readers look for
+    `attributedTo`): a collection of the local members who run it. Anyone may post."""
+    if account.actor_type != "Group":
+        return {}
+    moderators = f"{site.actor_url(account.username)}/moderators"
+    return {"attributedTo": moderators, "moderators": moderators, "postingRestrictedToMods": False}

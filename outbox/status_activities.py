@@ -57,6 +57,8 @@ async def _status_inboxes(
     direct = status.visibility == "direct"
     inboxes = [] if direct else await remote_followers_inboxes(conn, status.account_id)
     reached = [*(m.id for m in parts.mentions), *also]
+    if parts.group is not None:
+        reached.append(parts.group.id)  # FEP-1b12: the group passes it on to its members
     if parts.in_reply_to is not None and not direct:
         reached.append(parts.in_reply_to.account_id)
     return inboxes + await inboxes_of(conn, reached)

@@ -61,6 +61,7 @@ def note_data(site: Site, status: Status, author: str, parts: StatusParts) -> No
     if status.visibility == "local":
         raise NotFederated(f"status {status.id} is internal to this node")
     attachments = (_attachment(site, row) for row in parts.media)
+    group = actor_uri_of(site, parts.group) if parts.group else None
     article = status.is_article
     return NoteData(
         id=site.status_uri(author, status.id),
@@ -81,6 +82,8 @@ def note_data(site: Site, status: Status, author: str, parts: StatusParts) -> No
         ),
         hashtags=tuple(Hashtag(site.tag_url(name), name) for name in parts.tags),
         attachments=tuple(a for a in attachments if a is not None),
+        audience=group,
+        audience_followers=f"{group}/followers" if group and parts.group_members_only else None,
         kind=status.kind,
         title=status.title,
         markdown=status.text if article else "",

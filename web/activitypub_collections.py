@@ -12,7 +12,9 @@ from aiohttp import web
 
 from actors.accounts import INSTANCE_ACTOR, Account
 from actors.follow_collections import follow_collection_page, follow_collection_size
+from actors.groups import staff_of
 from actors.node_policy import load_policy
+from actors.profiles import load_accounts
 from content.access import peer_hidden_roles
 from content.peer_access import count_outbox, featured_for_peer, outbox_page
 from db.keyset import Window
@@ -123,6 +125,21 @@ async def featured(request: web.Request) -> web.Response:
     return activity_response(ordered_items(collection, notes), PRIVATE_CACHE)
 
 
+async def moderators(request: web.Request) -> web.Response:
+    """A group's admins and moderators (the actor document's `attributedTo`)."""
+    account, _peer = await _signed_member(request)
+    site = config(request).site
+    conn = connection(request)
+    if account.actor_type != "Group":
+        raise ApiError(404, "Record not found")
+    staff = await load_accounts(
+        conn, [account_id for account_id, _ in await staff_of(conn, account.id)]
+    )
+    items = [site.actor_url(view.account.username) for view in staff.values()]
+    collection = f"{site.actor_url(account.username)}/moderators"
+    return activity_response(ordered_items(collection, sorted(items)), PRIVATE_CACHE)
+
+
 async def instance_outbox(request: web.Request) -> web.Response:
     """The instance actor posts nothing; its outbox is public and always empty, so a node
     that follows the link from `/actor` finds a collection rather than a 404."""
@@ -136,3 +153,4 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/users/{name}/followers", followers)
     app.router.add_get("/users/{name}/following", following)
     app.router.add_get("/users/{name}/featured", featured)
+    app.router.add_get("/users/{name}/moderators", moderators)

@@ -14,14 +14,21 @@ from actors.signers import open_federation_client
 from web import (
     activitypub,
     archive_files,
+    article_forms,
+    compose_form,
     export_pages,
     feeds,
     import_page,
     inbox_routes,
     media_files,
+    notification_pages,
     pages,
+    people_pages,
+    profile_pages,
+    settings_pages,
     signin,
     signup,
+    timeline_pages,
     wellknown,
 )
 from web.config import WebConfig
@@ -107,6 +114,14 @@ def create_app(config: WebConfig, pool: asyncpg.Pool) -> web.Application:
     signup.setup(app)
     feeds.setup(app)  # before pages: `/@{name}` would take `/@name.rss`
     pages.setup(app)
+    # The members' pages: home feed, compose, threads, profiles, people, notifications.
+    timeline_pages.setup(app)
+    compose_form.setup(app)
+    profile_pages.setup(app)
+    people_pages.setup(app)
+    notification_pages.setup(app)
+    article_forms.setup(app)
+    settings_pages.setup(app)
     import_page.setup(app)
     api.setup(app)
     media_files.setup(app)

@@ -12,8 +12,9 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from actors.accounts import Member, do_set_password, get_member_with_password
+from actors.accounts import Member, get_member_with_password
 from actors.credentials import (
+    do_change_password,
     do_close_session,
     do_open_session,
     recent_failed_sign_ins,
@@ -171,7 +172,9 @@ async def change_password(request: web.Request) -> web.StreamResponse:
             request, member, error="Choose a password different from the current one.", status=422
         )
     try:
-        await do_set_password(conn, member.user_id, new)
+        # Every other session and app token ends: a changed password locks out whoever
+        # might have known the old one.
+        await do_change_password(conn, member.user_id, new, request.cookies[SESSION_COOKIE])
     except WeakPassword as error:
         return render_password(request, member, error=f"The new {error}.", status=422)
     return see_other("/")

@@ -10,6 +10,7 @@ from typing import Any
 
 from actors.accounts import INSTANCE_ACTOR, Account
 from actors.follow_uris import follower_of_follow, set_follow_uri, target_of_follow
+from actors.groups import get_group, join_answer
 from actors.profiles import adjust_stats, load_account
 from actors.relationships import (
     FollowOptions,
@@ -79,7 +80,16 @@ async def handle_follow(ctx: InboxContext, activity: Activity) -> None:
             await set_follow_uri(ctx.conn, follower.id, target.id, activity.id)
             await do_send_accept(ctx.conn, ctx.site, target, follow, follower)
             return
-        if target.locked:
+        locked = target.locked
+        group = await get_group(ctx.conn, target.id) if target.actor_type == "Group" else None
+        if group is not None:
+            # Joining a group hosted here: its policy answers (FEP-1b12 joins are Follows).
+            answer = await join_answer(ctx.conn, group, follower)
+            if answer == "reject":
+                await do_send_reject(ctx.conn, ctx.site, target, follow, follower)
+                return
+            locked = answer == "request"
+        if locked:
             if await insert_follow_request(
                 ctx.conn, follower.id, target.id, FollowOptions(), activity.id
             ):

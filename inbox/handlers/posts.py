@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from actors.account_uris import account_by_uri
 from actors.local_followers import has_local_followers
 from actors.profiles import adjust_stats
 from content.feeds import remove_from_feeds
@@ -26,7 +27,13 @@ from content.status_removal import discard_status
 from content.statuses import Status, adjust_counter
 from federation.as2_objects import Activity, ObjectError, Post, parse_post
 from inbox.context import Ignored, InboxContext
-from inbox.remote_posts import MAX_ANCESTORS, check_author, resolve_post, store_draft
+from inbox.remote_posts import (
+    MAX_ANCESTORS,
+    addressed_locals,
+    check_author,
+    resolve_post,
+    store_draft,
+)
 
 
 def _post(item: object) -> Post:
@@ -39,11 +46,19 @@ def _post(item: object) -> Post:
     return post
 
 
-async def _concerns_us(ctx: InboxContext, post: Post, draft: RemoteDraft) -> bool:
-    if draft.reply_to is not None:
+async def _concerns_us(
+    ctx: InboxContext, post: Post, draft: RemoteDraft, addressed: tuple[int, ...]
+) -> bool:
+    if draft.reply_to is not None or addressed:
         return True
     if draft.mention_ids and any(ctx.site.is_local_url(href) for href in post.mentions):
         return True
+    if post.audience and not ctx.site.is_local_url(post.audience):
+        # A post to a remote group members here belong to (FEP-1b12): the group's Announce
+        # of it may follow, or may have come first.
+        group = await account_by_uri(ctx.conn, ctx.site, post.audience)
+        if group is not None and await has_local_followers(ctx.conn, group.id):
+            return True
     return await has_local_followers(ctx.conn, draft.account_id)
 
 
@@ -66,9 +81,10 @@ async def _create(ctx: InboxContext, activity: Activity, post: Post) -> None:
     if await find_status_by_uri(ctx.conn, ctx.site, post.id) is not None:
         return  # delivered before under another activity id (or fetched as context)
     draft = await resolve_post(ctx, post, author, depth=0)
-    if not await _concerns_us(ctx, post, draft):
+    addressed = await addressed_locals(ctx, post)
+    if not await _concerns_us(ctx, post, draft, addressed):
         raise Ignored("nobody here follows the author, is mentioned or is answered")
-    await store_draft(ctx, draft, delivered=True)
+    await store_draft(ctx, draft, delivered=True, addressed=addressed)
 
 
 async def update_post(ctx: InboxContext, activity: Activity) -> None:

@@ -60,6 +60,10 @@ class NoteData:
     mentions: tuple[Mention, ...] = ()
     hashtags: tuple[Hashtag, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    # FEP-1b12: the group the post belongs to; a members-only group's posts are addressed to
+    # its followers collection too (`audience_followers`).
+    audience: str | None = None
+    audience_followers: str | None = None
     kind: str = "note"  # or "article"
     title: str = ""
     markdown: str = ""
@@ -119,6 +123,8 @@ def _tags(note: NoteData) -> list[dict[str, str]]:
 def render_note(note: NoteData) -> dict[str, Any]:
     """The Note, with `@context` (strip it with `without_context` to embed it)."""
     to, cc = audience(note.visibility, note.followers_url, [m.href for m in note.mentions])
+    if note.audience_followers:
+        to = _unique([*to, note.audience_followers])
     article = note.kind == "article"
     document: dict[str, Any] = {
         "id": note.id,
@@ -133,6 +139,8 @@ def render_note(note: NoteData) -> dict[str, Any]:
         "sensitive": note.sensitive,
         "content": note.content,
     }
+    if note.audience:
+        document["audience"] = note.audience
     if article:
         document["name"] = note.title
         document["mediaType"] = "text/html"
