@@ -13,6 +13,7 @@ from aiohttp import web
 from actors.signers import open_federation_client
 from web import (
     activitypub,
+    admin,
     archive_files,
     export_pages,
     feeds,
@@ -112,6 +113,7 @@ def create_app(config: WebConfig, pool: asyncpg.Pool) -> web.Application:
     media_files.setup(app)
     export_pages.setup(app)
     archive_files.setup(app)
+    admin.setup(app)
     app.router.add_static("/static/", STATIC, name="static")
     add_trailing_slash_aliases(app)
     return app
