@@ -50,9 +50,7 @@ async def dashboard_figures(conn: asyncpg.Connection) -> Figures:
         deliveries=await delivery_counts(conn),
         failing_deliveries=await failing_count(conn),
         pending_sign_ups=await conn.fetchval("SELECT count(*) FROM users WHERE NOT approved"),
-        open_reports=await conn.fetchval(
-            "SELECT count(*) FROM reports WHERE resolved_at IS NULL"
-        ),
+        open_reports=await conn.fetchval("SELECT count(*) FROM reports WHERE resolved_at IS NULL"),
         # Files stored here: local uploads (remote media is only referenced by URL).
         media_bytes=await conn.fetchval(
             """SELECT coalesce(sum(file_size), 0) FROM media_attachments

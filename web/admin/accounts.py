@@ -21,8 +21,14 @@ from actors.moderation import (
 )
 from actors.offboarding import DEFAULT_READ_ONLY, do_offboard
 from actors.registrations import do_approve, do_reject
-from actors.roles import check_may_manage, do_change_role, do_disable, do_enable, managed_member
-from actors.roles import PermissionRefused
+from actors.roles import (
+    PermissionRefused,
+    check_may_manage,
+    do_change_role,
+    do_disable,
+    do_enable,
+    managed_member,
+)
 from web.admin.common import done, form, page_number, path_id, render, staff, staff_page
 from web.keys import config, connection
 

@@ -18,8 +18,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from actors.accounts import Member
-from web.auth import delete_cookie, form_text, require_session, set_cookie
-from web.auth import PageHandler as PageHandler
+from web.auth import PageHandler, delete_cookie, form_text, require_session, set_cookie
 
 NOTICE_COOKIE = "rukun_notice"
 _NOTICE_MAX = 500

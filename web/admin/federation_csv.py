@@ -12,8 +12,14 @@ from dataclasses import dataclass
 from actors.partners import DomainPolicy
 from federation.domain_policy import SEVERITIES
 
-BLOCK_HEADER = ["#domain", "#severity", "#reject_media", "#reject_reports", "#public_comment",
-                "#obfuscate"]
+BLOCK_HEADER = [
+    "#domain",
+    "#severity",
+    "#reject_media",
+    "#reject_reports",
+    "#public_comment",
+    "#obfuscate",
+]
 MAX_ROWS = 10_000
 
 

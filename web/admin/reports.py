@@ -83,9 +83,7 @@ async def show(request: web.Request) -> web.StreamResponse:
         "notes": notes,
         "note_authors": await load_accounts(conn, authors),
         "rules": [rules[i] for i in report.rule_ids or [] if i in rules],
-        "forwardable": target is not None
-        and not target.account.is_local
-        and not report.forwarded,
+        "forwardable": target is not None and not target.account.is_local and not report.forwarded,
     }
     return render(request, "admin/report.html", context)
 

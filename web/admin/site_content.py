@@ -96,7 +96,10 @@ async def change_announcements(request: web.Request) -> web.StreamResponse:
             await do_create_announcement(conn, site, actor.account.id, draft, actor=actor)
         elif action == "edit":
             announcement_id = _optional_id(fields.get("id", ""))
-            if await do_update_announcement(conn, site, announcement_id, draft, actor=actor) is None:
+            if (
+                await do_update_announcement(conn, site, announcement_id, draft, actor=actor)
+                is None
+            ):
                 return done(request, ANNOUNCEMENTS, "No such announcement.", error=True)
         elif action == "delete":
             announcement_id = _optional_id(fields.get("id", ""))
