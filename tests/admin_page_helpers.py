@@ -45,3 +45,28 @@ async def queue_delivery(conn: asyncpg.Connection, actor_id: int, inbox: str, n:
         inbox,
     )
     return found
+
+
+async def remote_account(
+    conn: asyncpg.Connection, username: str, domain: str, content: str = "<p>remote words</p>"
+) -> tuple[int, int]:
+    """A remote account with an inbox and one public status whose stored HTML is `content`:
+    (account id, status id)."""
+    uri = f"https://{domain}/users/{username}"
+    account_id: int = await conn.fetchval(
+        """INSERT INTO accounts (username, domain, public_key_pem, uri, url, inbox_url,
+                                 shared_inbox_url)
+           VALUES ($1, $2, 'PEM', $3, $3, $3 || '/inbox', 'https://' || $2 || '/inbox')
+           RETURNING id""",
+        username,
+        domain,
+        uri,
+    )
+    status_id: int = await conn.fetchval(
+        """INSERT INTO statuses (account_id, uri, url, local, visibility, text, content)
+           VALUES ($1, $2, $2, false, 'public', 'remote words', $3) RETURNING id""",
+        account_id,
+        f"{uri}/statuses/1",
+        content,
+    )
+    return account_id, status_id

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 
 from actors.accounts import get_member
 from actors.audit import list_audit_log
-from tests.admin_page_helpers import notice_after, post_form, queue_delivery
+from tests.admin_page_helpers import notice_after, post_form
 from tests.conftest import MakeMember
 from tests.test_signin import signed_in, start_browser
 from web.config import WebConfig
