@@ -13,7 +13,6 @@ from aiohttp import web
 from actors.signers import open_federation_client
 from web import (
     activitypub,
-    admin,
     archive_files,
     export_pages,
     feeds,
@@ -25,6 +24,7 @@ from web import (
     signup,
     wellknown,
 )
+from web.admin import panel as admin_panel
 from web.config import WebConfig
 from web.cors import cors_middleware
 from web.errors import Handler, error_middleware
@@ -113,7 +113,7 @@ def create_app(config: WebConfig, pool: asyncpg.Pool) -> web.Application:
     media_files.setup(app)
     export_pages.setup(app)
     archive_files.setup(app)
-    admin.setup(app)
+    admin_panel.setup(app)
     app.router.add_static("/static/", STATIC, name="static")
     add_trailing_slash_aliases(app)
     return app

@@ -88,6 +88,7 @@ async def change(request: web.Request) -> web.StreamResponse:
                 domain,
                 organisation=fields.get("organisation", ""),
                 relationship=fields.get("relationship", ""),
+                actor=actor,
             )
             message = f"{rule.domain} is labelled."
         elif action == "remove":
