@@ -61,6 +61,8 @@ async def test_who_may_open_the_panel(browser: TestClient, make_member: MakeMemb
         assert (await browser.get(path, allow_redirects=False)).status == expected, path
     browser.session.cookie_jar.clear()
     await signed_in(browser, "root")
+    ghost = await post_form(browser, "/admin", "/admin/accounts/999", {"action": "warn"})
+    assert ghost.status == 404
     for path in PAGES:
         response = await browser.get(path, allow_redirects=False)
         assert response.status == 200, path

@@ -22,6 +22,7 @@ from actors.moderation import (
 from actors.offboarding import DEFAULT_READ_ONLY, do_offboard
 from actors.registrations import do_approve, do_reject
 from actors.roles import (
+    NoSuchMember,
     PermissionRefused,
     check_may_manage,
     do_change_role,
@@ -134,6 +135,8 @@ async def act(request: web.Request) -> web.StreamResponse:
             return await _offboard(request, account_id, fields.get("days", ""))
         else:
             raise web.HTTPBadRequest(reason="Unknown action")
+    except NoSuchMember:
+        raise web.HTTPNotFound() from None
     except MemberError as error:
         return done(request, _path(account_id), str(error), error=True)
     return done(request, _path(account_id), "Done.")

@@ -18,7 +18,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from actors.accounts import Member
-from web.auth import PageHandler, delete_cookie, form_text, require_session, set_cookie
+from web.auth import PageHandler, delete_cookie, require_session, set_cookie
 
 NOTICE_COOKIE = "rukun_notice"
 _NOTICE_MAX = 500
@@ -88,7 +88,7 @@ def done(request: web.Request, location: str, message: str, *, error: bool = Fal
 async def form(request: web.Request) -> dict[str, str]:
     """The submitted form's text fields (uploads left out)."""
     posted = await request.post()
-    return {name: form_text(posted, name) for name in posted}
+    return {name: value for name, value in posted.items() if isinstance(value, str)}
 
 
 def path_id(request: web.Request, name: str = "id") -> int:

@@ -12,6 +12,7 @@ from actors.instance import list_rules
 from actors.moderation import do_account_action
 from actors.profiles import load_accounts
 from actors.reports import (
+    NoSuchReport,
     Report,
     do_add_report_note,
     do_assign_report,
@@ -127,6 +128,8 @@ async def act(request: web.Request) -> web.StreamResponse:
             await do_forward_report(conn, config(request).site, actor, report_id)
         else:
             raise web.HTTPBadRequest(reason="Unknown action")
+    except NoSuchReport:
+        raise web.HTTPNotFound() from None
     except (MemberError, ReportRefused) as error:
         return done(request, path, str(error), error=True)
     return done(request, path, "Done.")
