@@ -128,3 +128,37 @@ async def list_remote_account_ids(
         limit,
     )
     return [row["id"] for row in rows]
+
+
+async def search_member_records(
+    conn: asyncpg.Connection,
+    *,
+    query: str = "",
+    role: str | None = None,
+    status: str | None = None,
+    exclude_staff: bool = False,
+    offset: int = 0,
+    limit: int = 50,
+) -> list[MemberRecord]:
+    """The admin panel's member list: `query` matches username, display name or email
+    (case-insensitive, anywhere in them); `role` and `status` (one of STATUSES, checked by
+    the caller) narrow it. Newest first, paged by offset."""
+    conditions = ["a.domain IS NULL"]
+    if status is not None:
+        conditions.append(_STATUS_SQL[status])
+    if exclude_staff:
+        conditions.append("u.role NOT IN ('admin', 'moderator')")
+    pattern = "%" + query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = await conn.fetch(
+        _SELECT
+        + " WHERE "
+        + " AND ".join(conditions)
+        + """ AND ($1::text IS NULL OR u.role = $1)
+              AND (a.username ILIKE $2 OR a.display_name ILIKE $2 OR u.email ILIKE $2)
+            ORDER BY a.id DESC OFFSET $3 LIMIT $4""",
+        role,
+        pattern + "%",
+        offset,
+        limit,
+    )
+    return [_record(row) for row in rows]

@@ -269,22 +269,27 @@ async def do_label_domain(
     *,
     organisation: str | None = None,
     relationship: str | None = None,
+    actor: Member | None = None,
 ) -> DomainPolicy:
     """Label the existing rule for exactly `domain`. Raises PartnerError when there is none."""
     organisation, relationship = check_label(organisation, relationship)
-    row = await conn.fetchrow(
-        f"""UPDATE federation_domains
-               SET organisation = coalesce($2, organisation),
-                   relationship = coalesce($3, relationship), updated_at = now()
-             WHERE domain = $1
-            RETURNING {_COLUMNS}""",
-        check_domain(domain),
-        organisation,
-        relationship,
-    )
-    if row is None:
-        raise PartnerError(f"no rule for {domain.strip().lower()!r}: allow or block it first")
-    return DomainPolicy(**dict(row))
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            f"""UPDATE federation_domains
+                   SET organisation = coalesce($2, organisation),
+                       relationship = coalesce($3, relationship), updated_at = now()
+                 WHERE domain = $1
+                RETURNING {_COLUMNS}""",
+            check_domain(domain),
+            organisation,
+            relationship,
+        )
+        if row is None:
+            raise PartnerError(f"no rule for {domain.strip().lower()!r}: allow or block it first")
+        rule = DomainPolicy(**dict(row))
+        details = {"organisation": rule.organisation, "relationship": rule.relationship}
+        await record_action(conn, actor, "label_domain", "domain", rule.domain, details=details)
+    return rule
 
 
 async def do_block_domain(

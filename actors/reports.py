@@ -53,6 +53,7 @@ _COLUMNS = (
     "id, uri, account_id, target_account_id, status_ids, comment, forwarded, created_at, "
     "resolved_at, category, rule_ids, assigned_account_id, action_taken_by_account_id, updated_at"
 )
+REPORT_COLUMNS = _COLUMNS
 
 
 async def insert_report(

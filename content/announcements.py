@@ -14,6 +14,8 @@ from datetime import datetime
 import asyncpg
 import emoji
 
+from actors.accounts import Member
+from actors.audit import record_action
 from actors.site import Site
 from content import linkify
 
@@ -123,51 +125,86 @@ def _announcement(row: asyncpg.Record) -> Announcement:
 
 
 async def do_create_announcement(
-    conn: asyncpg.Connection, site: Site, author_id: int, draft: AnnouncementDraft
+    conn: asyncpg.Connection,
+    site: Site,
+    author_id: int,
+    draft: AnnouncementDraft,
+    *,
+    actor: Member | None = None,
 ) -> Announcement:
+    """Store the announcement; with `actor`, the staff member's action goes on the audit log."""
     check_announcement(draft)
-    row = await conn.fetchrow(
-        f"""INSERT INTO announcements AS a (text, content, published, published_at, starts_at,
-                                          ends_at, all_day, created_by)
-            VALUES ($1, $2, $3, CASE WHEN $3 THEN now() END, $4, $5, $6, $7)
-            RETURNING {_COLUMNS}""",
-        draft.text.strip(),
-        await _render(conn, site, draft.text),
-        draft.published,
-        draft.starts_at,
-        draft.ends_at,
-        draft.all_day,
-        author_id,
-    )
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            f"""INSERT INTO announcements AS a (text, content, published, published_at,
+                                              starts_at, ends_at, all_day, created_by)
+                VALUES ($1, $2, $3, CASE WHEN $3 THEN now() END, $4, $5, $6, $7)
+                RETURNING {_COLUMNS}""",
+            draft.text.strip(),
+            await _render(conn, site, draft.text),
+            draft.published,
+            draft.starts_at,
+            draft.ends_at,
+            draft.all_day,
+            author_id,
+        )
+        await _audit(conn, actor, "create_announcement", row["id"], draft)
     return _announcement(row)
 
 
+async def _audit(
+    conn: asyncpg.Connection,
+    actor: Member | None,
+    action: str,
+    announcement_id: int,
+    draft: AnnouncementDraft | None = None,
+) -> None:
+    if actor is None:
+        return
+    details = {"text": draft.text.strip()[:200], "published": draft.published} if draft else {}
+    await record_action(conn, actor, action, "announcement", announcement_id, details=details)
+
+
 async def do_update_announcement(
-    conn: asyncpg.Connection, site: Site, announcement_id: int, draft: AnnouncementDraft
+    conn: asyncpg.Connection,
+    site: Site,
+    announcement_id: int,
+    draft: AnnouncementDraft,
+    *,
+    actor: Member | None = None,
 ) -> Announcement | None:
     """Replace the announcement's text and window; publishing stamps `published_at` once,
     unpublishing clears it (Mastodon)."""
     check_announcement(draft)
-    row = await conn.fetchrow(
-        f"""UPDATE announcements AS a SET text = $2, content = $3, published = $4,
-                published_at = CASE WHEN NOT $4 THEN NULL ELSE coalesce(published_at, now()) END,
-                starts_at = $5, ends_at = $6, all_day = $7, updated_at = now()
-            WHERE id = $1 RETURNING {_COLUMNS}""",
-        announcement_id,
-        draft.text.strip(),
-        await _render(conn, site, draft.text),
-        draft.published,
-        draft.starts_at,
-        draft.ends_at,
-        draft.all_day,
-    )
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            f"""UPDATE announcements AS a SET text = $2, content = $3, published = $4,
+                    published_at = CASE WHEN NOT $4 THEN NULL
+                                        ELSE coalesce(published_at, now()) END,
+                    starts_at = $5, ends_at = $6, all_day = $7, updated_at = now()
+                WHERE id = $1 RETURNING {_COLUMNS}""",
+            announcement_id,
+            draft.text.strip(),
+            await _render(conn, site, draft.text),
+            draft.published,
+            draft.starts_at,
+            draft.ends_at,
+            draft.all_day,
+        )
+        if row is not None:
+            await _audit(conn, actor, "update_announcement", announcement_id, draft)
     return _announcement(row) if row else None
 
 
-async def do_delete_announcement(conn: asyncpg.Connection, announcement_id: int) -> bool:
-    deleted = await conn.fetchval(
-        "DELETE FROM announcements WHERE id = $1 RETURNING id", announcement_id
-    )
+async def do_delete_announcement(
+    conn: asyncpg.Connection, announcement_id: int, *, actor: Member | None = None
+) -> bool:
+    async with conn.transaction():
+        deleted = await conn.fetchval(
+            "DELETE FROM announcements WHERE id = $1 RETURNING id", announcement_id
+        )
+        if deleted is not None:
+            await _audit(conn, actor, "delete_announcement", announcement_id)
     return deleted is not None
 
 

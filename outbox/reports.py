@@ -10,9 +10,18 @@ from typing import Any
 import asyncpg
 
 from actors.account_lookup import find_account
-from actors.accounts import INSTANCE_ACTOR, ensure_instance_actor
+from actors.accounts import INSTANCE_ACTOR, Member, ensure_instance_actor
+from actors.audit import record_action
 from actors.remote import inbox_for
-from actors.reports import CATEGORIES, MAX_COMMENT, Report, insert_report, moderator_account_ids
+from actors.reports import (
+    CATEGORIES,
+    MAX_COMMENT,
+    REPORT_COLUMNS,
+    Report,
+    insert_report,
+    load_report,
+    moderator_account_ids,
+)
 from actors.site import Site
 from content.access import Viewer, may_see_account
 from content.notifications import notify
@@ -107,3 +116,39 @@ async def do_file_report(
             flag = render_flag(site, report, account.uri, [u for u in uris if u])
             await queue_deliveries(conn, instance.id, flag, [inbox_for(account)])
     return report
+
+
+async def do_forward_report(
+    conn: asyncpg.Connection, site: Site, actor: Member | None, report_id: int
+) -> Report:
+    """Staff send a report about a remote account on to its node afterwards, as the member
+    could have when filing it: the same anonymous `Flag` from the instance actor. Raises
+    ReportRefused for a local account or a report already forwarded."""
+    report = await load_report(conn, report_id)
+    target = await find_account(conn, report.target_account_id)
+    if target is None or target.account.is_local or target.account.uri is None:
+        raise ReportRefused(422, "Only reports about remote accounts can be forwarded")
+    if report.forwarded:
+        raise ReportRefused(422, "This report has already been forwarded")
+    statuses = await get_statuses(conn, report.status_ids)
+    uris = [s.uri for s in statuses.values() if s.uri and s.account_id == target.account.id]
+    async with conn.transaction():
+        forwarded = await conn.fetchrow(
+            f"""UPDATE reports SET forwarded = true, updated_at = now()
+                WHERE id = $1 AND NOT forwarded RETURNING {REPORT_COLUMNS}""",
+            report_id,
+        )
+        if forwarded is None:
+            raise ReportRefused(422, "This report has already been forwarded")
+        instance = await ensure_instance_actor(conn)
+        flag = render_flag(site, report, target.account.uri, uris)
+        await queue_deliveries(conn, instance.id, flag, [inbox_for(target.account)])
+        await record_action(
+            conn,
+            actor,
+            "forward_report",
+            "report",
+            report_id,
+            details={"domain": target.account.domain or ""},
+        )
+    return Report(**dict(forwarded))

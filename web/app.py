@@ -31,6 +31,7 @@ from web import (
     timeline_pages,
     wellknown,
 )
+from web.admin import panel as admin_panel
 from web.config import WebConfig
 from web.cors import cors_middleware
 from web.errors import Handler, error_middleware
@@ -127,6 +128,7 @@ def create_app(config: WebConfig, pool: asyncpg.Pool) -> web.Application:
     media_files.setup(app)
     export_pages.setup(app)
     archive_files.setup(app)
+    admin_panel.setup(app)
     app.router.add_static("/static/", STATIC, name="static")
     add_trailing_slash_aliases(app)
     return app

@@ -133,7 +133,7 @@ async def admin_create(request: web.Request) -> web.Response:
     draft = await _draft(request)
     try:
         created = await do_create_announcement(
-            connection(request), config(request).site, member.account.id, draft
+            connection(request), config(request).site, member.account.id, draft, actor=member
         )
     except AnnouncementError as error:
         raise ApiError(422, str(error)) from None
@@ -146,7 +146,7 @@ async def admin_update(request: web.Request) -> web.Response:
     draft = await _draft(request)
     try:
         updated = await do_update_announcement(
-            connection(request), config(request).site, announcement_id, draft
+            connection(request), config(request).site, announcement_id, draft, actor=member
         )
     except AnnouncementError as error:
         raise ApiError(422, str(error)) from None
@@ -156,8 +156,8 @@ async def admin_update(request: web.Request) -> web.Response:
 
 
 async def admin_delete(request: web.Request) -> web.Response:
-    await require_admin(request, "admin:write")
-    if not await do_delete_announcement(connection(request), _id(request)):
+    member = await require_admin(request, "admin:write")
+    if not await do_delete_announcement(connection(request), _id(request), actor=member):
         raise ApiError(404, NOT_FOUND)
     return json_response({})
 
