@@ -1,7 +1,8 @@
 """Finding accounts for the client API: by id, by handle (`lookup`) and by name (`search`).
 
-Suspended accounts answer as unknown, and the instance actor — the node's own Application
-actor, which only signs fetches — is never shown to apps."""
+Suspended accounts and sign-ups still waiting for approval answer as unknown, and the
+instance actor — the node's own Application actor, which only signs fetches — is never shown
+to apps."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ async def find_accounts(conn: asyncpg.Connection, ids: Sequence[int]) -> list[Ac
     found: list[AccountView] = []
     for account_id in dict.fromkeys(ids):
         view = views.get(account_id)
-        if view is not None and is_shown(view.account):
+        if view is not None and is_shown(view.account) and not view.pending:
             found.append(view)
     return found
 
@@ -72,11 +73,13 @@ async def search_accounts(
     limit: int,
     offset: int = 0,
     following: bool = False,
+    hidden_roles: tuple[str, ...] = (),
 ) -> list[AccountView]:
     """Accounts whose username, or a word of whose display name, starts with the query
     (case-insensitive). `user@domain` narrows to that domain. Exact username matches come
     first, then accounts the viewer follows, then local ones. Accounts that block the viewer
-    are left out, as are suspended accounts and the instance actor."""
+    are left out, as are suspended accounts, the instance actor, and other members whose role
+    is in `hidden_roles` (who sees whom is `content.access`'s decision)."""
     username, domain = split_handle(query, local_domain)
     if not username:
         return []
@@ -94,6 +97,8 @@ async def search_accounts(
                     SELECT 1 FROM follows f WHERE f.account_id = $1 AND f.target_account_id = a.id))
               AND NOT EXISTS (SELECT 1 FROM blocks b
                               WHERE b.account_id = a.id AND b.target_account_id = $1)
+              AND (a.id = $1 OR cardinality($9::text[]) = 0 OR NOT EXISTS (
+                    SELECT 1 FROM users u WHERE u.account_id = a.id AND u.role = ANY($9::text[])))
             ORDER BY lower(a.username) = $3 DESC,
                      EXISTS (SELECT 1 FROM follows f
                              WHERE f.account_id = $1 AND f.target_account_id = a.id) DESC,
@@ -107,5 +112,6 @@ async def search_accounts(
         domain or "",
         following,
         offset,
+        list(hidden_roles),
     )
     return await find_accounts(conn, [row["id"] for row in rows])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -59,6 +59,15 @@ class Account:
     following_url: str | None = None
     public_key_id: str | None = None
     fetched_at: datetime | None = None
+    # The rest of the organisation profile (department, job title, manager and location are
+    # above). `phone` is a local member's only: it is never federated.
+    phone: str = ""
+    skills: tuple[str, ...] = ()
+    start_date: date | None = None
+    # Account moves: the actor ids this account is also known as (`alsoKnownAs`), and when a
+    # member last redirected it elsewhere (the cooldown between moves counts from it).
+    also_known_as: tuple[str, ...] = ()
+    moved_at: datetime | None = None
 
     @property
     def is_local(self) -> bool:
@@ -76,6 +85,19 @@ class Member:
     password_change_required: bool
     created_at: datetime
     account: Account
+    # False while a sign-up waits for an admin's approval: no session, no API use until then.
+    approved: bool = True
+    # Set when the member is offboarded: read-only until then, disabled from then on.
+    leaves_at: datetime | None = None
+
+    def locked_out(self, now: datetime) -> bool:
+        """No session or token works: disabled, suspended, or offboarded and past the last day
+        (the worker disables them then, but a late worker must not leave a door open)."""
+        return (
+            self.disabled_at is not None
+            or self.account.suspended_at is not None
+            or (self.leaves_at is not None and self.leaves_at <= now)
+        )
 
     @property
     def username(self) -> str:
@@ -91,18 +113,21 @@ ACCOUNT_COLUMNS = (
     "manager_id, location, locked, bot, discoverable, public_key_pem, private_key_pem, "
     "suspended_at, created_at, updated_at, uri, url, avatar_url, header_url, moved_to_account_id, "
     "inbox_url, shared_inbox_url, outbox_url, followers_url, following_url, public_key_id, "
-    "fetched_at"
+    "fetched_at, phone, skills, start_date, also_known_as, moved_at"
 )
 MEMBER_SELECT = f"""
     SELECT u.id AS user_id, u.role, u.email, u.disabled_at, u.password_change_required,
-           u.created_at AS user_created_at, u.password_hash,
+           u.created_at AS user_created_at, u.password_hash, u.approved, u.leaves_at,
            {", ".join("a." + c.strip() for c in ACCOUNT_COLUMNS.split(","))}
     FROM users u JOIN accounts a ON a.id = u.account_id
 """
 
 
 def account_from_row(row: asyncpg.Record | dict[str, Any]) -> Account:
-    return Account(**{name: row[name] for name in Account.__slots__})
+    values = {name: row[name] for name in Account.__slots__}
+    values["skills"] = tuple(values["skills"] or ())
+    values["also_known_as"] = tuple(values["also_known_as"] or ())
+    return Account(**values)
 
 
 def member_from_row(row: asyncpg.Record) -> Member:
@@ -114,6 +139,8 @@ def member_from_row(row: asyncpg.Record) -> Member:
         password_change_required=row["password_change_required"],
         created_at=row["user_created_at"],
         account=account_from_row(row),
+        approved=row["approved"],
+        leaves_at=row["leaves_at"],
     )
 
 
@@ -139,6 +166,7 @@ async def do_create_member(
     password: str | None = None,
     display_name: str = "",
     password_change_required: bool = False,
+    approved: bool = True,
 ) -> Member:
     """Create the account (with its key pair) and the user in one transaction."""
     check_new_member(username, role, email, password)
@@ -163,13 +191,15 @@ async def do_create_member(
             keys.private_pem,
         )
         await conn.execute(
-            """INSERT INTO users (account_id, email, password_hash, role, password_change_required)
-               VALUES ($1, $2, $3, $4, $5)""",
+            """INSERT INTO users (account_id, email, password_hash, role, password_change_required,
+                                  approved)
+               VALUES ($1, $2, $3, $4, $5, $6)""",
             account_id,
             email,
             password_hash,
             role,
             password_change_required,
+            approved,
         )
     member = await get_member(conn, username)
     assert member is not None
@@ -185,6 +215,11 @@ async def get_member(conn: asyncpg.Connection, username: str) -> Member | None:
 
 async def get_member_by_user_id(conn: asyncpg.Connection, user_id: int) -> Member | None:
     row = await conn.fetchrow(MEMBER_SELECT + " WHERE u.id = $1", user_id)
+    return member_from_row(row) if row else None
+
+
+async def get_member_by_account_id(conn: asyncpg.Connection, account_id: int) -> Member | None:
+    row = await conn.fetchrow(MEMBER_SELECT + " WHERE a.id = $1", account_id)
     return member_from_row(row) if row else None
 
 
@@ -215,19 +250,37 @@ async def get_local_account(conn: asyncpg.Connection, username: str) -> Account 
     return account_from_row(row) if row else None
 
 
-async def do_set_disabled(conn: asyncpg.Connection, username: str, disabled: bool) -> Member:
-    """Disable (or re-enable) a member; a disabled member's sessions and tokens end at once."""
+LAST_ADMIN = "the node must keep at least one active admin"
+
+
+async def check_keeps_an_admin(conn: asyncpg.Connection, user_id: int) -> None:
+    """Inside a transaction, before `user_id` stops being an active admin: refuse when no other
+    active admin remains. The admins' rows stay locked until commit, so two admins disabling or
+    demoting each other at once cannot both succeed."""
+    admins = await conn.fetch(
+        "SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL AND approved"
+        " ORDER BY id FOR UPDATE"
+    )
+    if all(row["id"] == user_id for row in admins):
+        raise MemberError(LAST_ADMIN)
+
+
+async def do_set_user_disabled(conn: asyncpg.Connection, user_id: int, disabled: bool) -> Member:
+    """Disable (or re-enable) a member; a disabled member's sessions and tokens end at once.
+    The last active admin cannot be disabled."""
     async with conn.transaction():
-        user_id = await conn.fetchval(
+        if disabled:
+            role = await conn.fetchval("SELECT role FROM users WHERE id = $1", user_id)
+            if role == "admin":
+                await check_keeps_an_admin(conn, user_id)
+        found = await conn.fetchval(
             """UPDATE users SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END
-               FROM accounts a WHERE a.id = users.account_id AND a.domain IS NULL
-                 AND lower(a.username) = lower($1)
-               RETURNING users.id""",
-            username,
+               WHERE id = $1 RETURNING id""",
+            user_id,
             disabled,
         )
-        if user_id is None:
-            raise MemberError(f"no member named {username!r}")
+        if found is None:
+            raise MemberError("no such member")
         if disabled:
             await conn.execute("DELETE FROM web_sessions WHERE user_id = $1", user_id)
             await conn.execute(
@@ -238,6 +291,14 @@ async def do_set_disabled(conn: asyncpg.Connection, username: str, disabled: boo
     member = await get_member_by_user_id(conn, user_id)
     assert member is not None
     return member
+
+
+async def do_set_disabled(conn: asyncpg.Connection, username: str, disabled: bool) -> Member:
+    """`do_set_user_disabled` by member name (the command line's way)."""
+    member = await get_member(conn, username)
+    if member is None:
+        raise MemberError(f"no member named {username!r}")
+    return await do_set_user_disabled(conn, member.user_id, disabled)
 
 
 async def do_set_password(conn: asyncpg.Connection, user_id: int, password: str) -> None:

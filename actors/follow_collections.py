@@ -16,20 +16,29 @@ _SIDES = {
 
 
 async def follow_collection_page(
-    conn: asyncpg.Connection, site: Site, kind: str, account_id: int, window: Window
+    conn: asyncpg.Connection,
+    site: Site,
+    kind: str,
+    account_id: int,
+    window: Window,
+    *,
+    hidden_roles: tuple[str, ...] = (),
 ) -> list[tuple[int, str | None]]:
     """(follow id, actor id) pairs of `kind` (`followers` or `following`) for the account; the
-    actor id is None for a remote account cached without one."""
+    actor id is None for a remote account cached without one. Local members whose role is in
+    `hidden_roles` are left out (`content.access.peer_hidden_roles`)."""
     mine, theirs = _SIDES[kind]
-    conditions, order, values = window_sql("f.id", window, 2)
+    conditions, order, values = window_sql("f.id", window, 3)
     rows = await conn.fetch(
         f"""SELECT f.id, a.username, a.domain, a.uri
             FROM follows f
             JOIN accounts a ON a.id = f.{theirs} AND a.suspended_at IS NULL
             LEFT JOIN users u ON u.account_id = a.id
-            WHERE f.{mine} = $1 AND u.disabled_at IS NULL {conditions}
+            WHERE f.{mine} = $1 AND u.disabled_at IS NULL
+              AND (u.role IS NULL OR u.role <> ALL($2::text[])) {conditions}
             {order}""",
         account_id,
+        list(hidden_roles),
         *values,
     )
     listed = [

@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 
 import asyncpg
 
+from actors.accounts import USERNAME
 from federation.domain_policy import DomainError, normalise_domain
 
 
@@ -35,9 +36,15 @@ class NodePolicy:
     signup_email_domains: tuple[str, ...] = ()
     # Exports may include internal posts and members-only group content.
     export_includes_internal: bool = False
+    # The organisation's news account (a local username; "" for none): every new member
+    # follows it, and may unfollow it.
+    news_account: str = ""
+    # Days a member must wait after moving their account before moving it again (Mastodon: 30).
+    move_cooldown_days: int = 30
 
 
-CHOICES: dict[str, type] = {f.name: bool if f.type == "bool" else tuple for f in fields(NodePolicy)}
+_KINDS: dict[str, type] = {"bool": bool, "str": str, "int": int}
+CHOICES: dict[str, type] = {f.name: _KINDS.get(str(f.type), tuple) for f in fields(NodePolicy)}
 
 
 def _check(key: str, value: object) -> object:
@@ -47,6 +54,17 @@ def _check(key: str, value: object) -> object:
     if kind is bool:
         if not isinstance(value, bool):
             raise PolicyError(f"{key} is true or false")
+        return value
+    if kind is str:
+        if not isinstance(value, str):
+            raise PolicyError(f"{key} is a username, or empty for none")
+        name = value.strip().lstrip("@")
+        if name and not USERNAME.match(name):
+            raise PolicyError(f"{key}: {value!r} is not a username")
+        return name
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise PolicyError(f"{key} is a whole number, 0 or more")
         return value
     if isinstance(value, str):
         value = [part for part in value.replace(",", " ").split() if part]
@@ -67,6 +85,11 @@ def parse_value(key: str, text: str) -> object:
         if lowered in {"false", "no", "off", "0"}:
             return False
         raise PolicyError(f"{key} is true or false, not {text!r}")
+    if CHOICES.get(key) is int:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise PolicyError(f"{key} is a whole number, not {text!r}") from None
     return text
 
 
@@ -78,13 +101,26 @@ async def load_policy(conn: asyncpg.Connection) -> NodePolicy:
         kind = CHOICES.get(row["key"])
         if kind is bool:
             values[row["key"]] = bool(row["value"])
+        elif kind is str:
+            values[row["key"]] = str(row["value"])
+        elif kind is int:
+            values[row["key"]] = int(row["value"])
         elif kind is tuple:
             values[row["key"]] = tuple(row["value"])
     return NodePolicy(**values)  # type: ignore[arg-type]
 
 
+async def _local_account_exists(conn: asyncpg.Connection, username: str) -> bool:
+    found = await conn.fetchval(
+        "SELECT 1 FROM accounts WHERE domain IS NULL AND lower(username) = lower($1)", username
+    )
+    return found is not None
+
+
 async def do_set_policy(conn: asyncpg.Connection, key: str, value: object) -> NodePolicy:
     checked = _check(key, value)
+    if CHOICES[key] is str and checked and not await _local_account_exists(conn, str(checked)):
+        raise PolicyError(f"{key}: no local account is named {checked!r}")
     await conn.execute(
         """INSERT INTO node_policy (key, value) VALUES ($1, $2)
            ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()""",

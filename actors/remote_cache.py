@@ -8,6 +8,7 @@ import asyncpg
 
 from actors.accounts import ACCOUNT_COLUMNS, INSTANCE_ACTOR, Account, account_from_row
 from federation.as2_actors import RemoteActorDoc
+from federation.organisation_terms import OrganisationDoc
 
 
 class HandleTakenError(ValueError):
@@ -71,14 +72,22 @@ async def store_actor(conn: asyncpg.Connection, actor: RemoteActorDoc) -> Accoun
             if actor.moved_to
             else None
         )
+        organisation = actor.organisation or OrganisationDoc()
+        # The manager is linked when already cached; a later fetch of this actor links it.
+        manager_id = (
+            await conn.fetchval("SELECT id FROM accounts WHERE uri = $1", organisation.manager)
+            if organisation.manager
+            else None
+        )
         row = await conn.fetchrow(
             f"""INSERT INTO accounts (
                     username, domain, actor_type, display_name, note, fields, locked, bot,
                     discoverable, uri, url, inbox_url, outbox_url, shared_inbox_url,
                     followers_url, following_url, public_key_id, public_key_pem, avatar_url,
-                    header_url, moved_to_account_id, fetched_at)
+                    header_url, moved_to_account_id, department, job_title, location, skills,
+                    start_date, manager_id, also_known_as, fetched_at)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                        $17, $18, $19, $20, $21, now())
+                        $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, now())
                 ON CONFLICT (uri) WHERE uri IS NOT NULL DO UPDATE SET
                     username = EXCLUDED.username, domain = EXCLUDED.domain,
                     actor_type = EXCLUDED.actor_type, display_name = EXCLUDED.display_name,
@@ -91,7 +100,14 @@ async def store_actor(conn: asyncpg.Connection, actor: RemoteActorDoc) -> Accoun
                     public_key_id = EXCLUDED.public_key_id,
                     public_key_pem = EXCLUDED.public_key_pem,
                     avatar_url = EXCLUDED.avatar_url, header_url = EXCLUDED.header_url,
-                    moved_to_account_id = EXCLUDED.moved_to_account_id,
+                    -- A movedTo naming an account not cached here (or one of ours, which has
+                    -- no uri) keeps the redirect a processed Move recorded.
+                    moved_to_account_id = CASE WHEN $29::text IS NULL THEN NULL ELSE coalesce(
+                        EXCLUDED.moved_to_account_id, accounts.moved_to_account_id) END,
+                    department = EXCLUDED.department, job_title = EXCLUDED.job_title,
+                    location = EXCLUDED.location, skills = EXCLUDED.skills,
+                    start_date = EXCLUDED.start_date, manager_id = EXCLUDED.manager_id,
+                    also_known_as = EXCLUDED.also_known_as,
                     fetched_at = now(), updated_at = now()
                 RETURNING {ACCOUNT_COLUMNS}""",
             actor.preferred_username,
@@ -115,6 +131,14 @@ async def store_actor(conn: asyncpg.Connection, actor: RemoteActorDoc) -> Accoun
             actor.icon_url,
             actor.image_url,
             moved_to,
+            organisation.department,
+            organisation.job_title,
+            organisation.location,
+            list(organisation.skills),
+            organisation.start_date,
+            manager_id,
+            list(actor.also_known_as),
+            actor.moved_to,
         )
     return account_from_row(row)
 

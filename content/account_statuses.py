@@ -1,6 +1,6 @@
 """An account's statuses as one viewer may see them: the profile timeline
 (`GET /api/v1/accounts/:id/statuses`), and the recent ones merged into a new follower's home
-feed (Mastodon's MergeWorker), both under `content.visibility`'s rules."""
+feed (Mastodon's MergeWorker), both under `content.access`'s rules."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from content.visibility import visible_sql
+from content.access import Viewer, visible_sql
 from db.keyset import Window, newest_first, window_sql
 
 MERGE_LIMIT = 40
@@ -26,8 +26,9 @@ class ProfileFilter:
 
 # A boost shows only when its original is visible too, and (as Mastodon's account timeline
 # does) not when the viewer blocks or mutes the original's author.
-_BOOST_VISIBLE = f"""(s.reblog_of_id IS NULL OR EXISTS (
-    SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id AND {visible_sql("o", "$2")}
+def _boost_visible(viewer: Viewer) -> str:
+    return f"""(s.reblog_of_id IS NULL OR EXISTS (
+    SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id AND {visible_sql("o", "$2", viewer)}
       AND NOT EXISTS (SELECT 1 FROM blocks ob
                       WHERE ob.account_id = $2 AND ob.target_account_id = o.account_id)
       AND NOT EXISTS (SELECT 1 FROM mutes om
@@ -37,13 +38,13 @@ _BOOST_VISIBLE = f"""(s.reblog_of_id IS NULL OR EXISTS (
 
 async def profile_status_ids(
     conn: asyncpg.Connection,
-    viewer_id: int,
+    viewer: Viewer,
     account_id: int,
     window: Window,
     options: ProfileFilter,
 ) -> list[int]:
     """Ids of the account's statuses the viewer may see, newest first."""
-    args: list[object] = [account_id, viewer_id]
+    args: list[object] = [account_id, viewer.account_id]
     filters = []
     if options.exclude_reblogs:
         filters.append("s.reblog_of_id IS NULL")
@@ -68,8 +69,8 @@ async def profile_status_ids(
     conditions, order, values = window_sql("s.id", window, len(args) + 1)
     rows = await conn.fetch(
         f"""SELECT s.id FROM statuses s
-            WHERE s.account_id = $1 AND {visible_sql("s", "$2")} AND {_BOOST_VISIBLE}
-              AND {" AND ".join(filters) or "TRUE"} {conditions}
+            WHERE s.account_id = $1 AND {visible_sql("s", "$2", viewer)}
+              AND {_boost_visible(viewer)} AND {" AND ".join(filters) or "TRUE"} {conditions}
             {order}""",
         *args,
         *values,
@@ -78,7 +79,7 @@ async def profile_status_ids(
 
 
 async def merge_into_home_feed(
-    conn: asyncpg.Connection, reader_id: int, author_id: int, *, limit: int = MERGE_LIMIT
+    conn: asyncpg.Connection, reader: Viewer, author_id: int, *, limit: int = MERGE_LIMIT
 ) -> None:
     """After a follow: the author's most recent statuses the reader may now see go into the
     reader's home feed, so it is not empty until the next post. Direct messages stay out (they
@@ -87,13 +88,13 @@ async def merge_into_home_feed(
         f"""INSERT INTO home_feed (account_id, status_id)
             SELECT $2, s.id FROM statuses s
             WHERE s.account_id = $1 AND s.visibility <> 'direct'
-              AND {visible_sql("s", "$2")} AND {_BOOST_VISIBLE}
+              AND {visible_sql("s", "$2", reader)} AND {_boost_visible(reader)}
               AND (s.reblog_of_id IS NULL OR EXISTS (
                     SELECT 1 FROM follows f WHERE f.account_id = $2 AND f.target_account_id = $1
                       AND f.show_reblogs))
             ORDER BY s.id DESC LIMIT $3
             ON CONFLICT DO NOTHING""",
         author_id,
-        reader_id,
+        reader.account_id,
         limit,
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncpg
 
+from content.access import Viewer, visible_sql
 from content.favourites import Marked
-from content.visibility import visible_sql
 from db.keyset import Window, newest_first, window_sql
 
 
@@ -26,14 +26,14 @@ async def do_unbookmark(conn: asyncpg.Connection, account_id: int, status_id: in
 
 
 async def bookmarked_statuses(
-    conn: asyncpg.Connection, account_id: int, window: Window
+    conn: asyncpg.Connection, viewer: Viewer, window: Window
 ) -> list[Marked]:
     """The member's bookmarks they may still see, newest bookmark first."""
     conditions, order, values = window_sql("b.id", window, 2)
     rows = await conn.fetch(
         f"""SELECT b.id, b.status_id FROM bookmarks b JOIN statuses s ON s.id = b.status_id
-            WHERE b.account_id = $1 AND {visible_sql("s", "$1")}{conditions}{order}""",
-        account_id,
+            WHERE b.account_id = $1 AND {visible_sql("s", "$1", viewer)}{conditions}{order}""",
+        viewer.account_id,
         *values,
     )
     return newest_first([Marked(row["id"], row["status_id"]) for row in rows], window)

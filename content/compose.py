@@ -1,19 +1,29 @@
 """Writing a status: `check_draft` validates and resolves (mentions, reply, media) without
 writing; `insert_status` stores it with its mentions, tags and media in the caller's
-transaction. `outbox` wraps both with fan-out and delivery."""
+transaction. `outbox` wraps both with fan-out and delivery. An article is a draft of kind
+`article`: its Markdown body is rendered (`content.articles`) where a note's text is linkified,
+and it names no one (no mentions, no hashtags)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import asyncpg
 
 from actors.remote import RemoteActorError, RemoteLookup, resolve_handle
 from actors.site import Site
 from content import linkify
+from content.access import VISIBILITIES, load_viewer, may_see, narrower
+from content.articles import (
+    MAX_ARTICLE_MEDIA,
+    ArticleError,
+    check_article_text,
+    media_references,
+    media_urls,
+    render_markdown,
+)
 from content.statuses import STATUS_COLUMNS, Status, adjust_counter, get_status, status_from_row
 from content.tags import set_status_tags
-from content.visibility import VISIBILITIES, may_see, narrower
 
 MAX_CHARACTERS = 5000
 MAX_MEDIA = 4
@@ -34,6 +44,10 @@ class Draft:
     in_reply_to_id: int | None = None
     media_ids: tuple[int, ...] = ()
     application_id: int | None = None
+    # An article (`content.articles`): `text` is its Markdown body.
+    kind: str = "note"
+    title: str = ""
+    summary: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +126,22 @@ async def resolve_remote_mentions(
             continue
 
 
+def _check_article_shape(draft: Draft) -> None:
+    try:
+        check_article_text(draft.title, draft.summary, draft.text)
+    except ArticleError as error:
+        raise ComposeError(str(error)) from None
+    if len(draft.media_ids) > MAX_ARTICLE_MEDIA:
+        raise ComposeError(f"Validation failed: You can attach at most {MAX_ARTICLE_MEDIA} files")
+
+
 def _check_shape(draft: Draft) -> None:
     text = draft.text.strip()
     if draft.visibility not in VISIBILITIES:
         raise ComposeError(f"Validation failed: Visibility {draft.visibility!r} is not valid")
+    if draft.kind == "article":
+        _check_article_shape(draft)
+        return
     if not text and not draft.media_ids:
         raise ComposeError("Validation failed: Text can't be blank")
     if len(text) > MAX_CHARACTERS:
@@ -132,7 +158,7 @@ async def _check_reply(conn: asyncpg.Connection, author_id: int, draft: Draft) -
     if draft.in_reply_to_id is None:
         return None
     reply_to = await get_status(conn, draft.in_reply_to_id)
-    if reply_to is None or not await may_see(conn, author_id, reply_to.id):
+    if reply_to is None or not await may_see(conn, await load_viewer(conn, author_id), reply_to.id):
         raise ComposeError("Validation failed: the status you reply to was not found")
     if reply_to.reblog_of_id is not None:
         raise ComposeError("Validation failed: a boost cannot be replied to")
@@ -169,6 +195,10 @@ async def check_draft(
 ) -> Checked:
     """Validate the draft and resolve what it names. With `remote`, unknown remote mentions
     are fetched first (network I/O: call it before the posting transaction)."""
+    if draft.kind == "article":
+        # Images the body names are attached to the article, as uploads for a note are.
+        media = tuple(dict.fromkeys((*draft.media_ids, *media_references(draft.text))))
+        draft = replace(draft, text=draft.text.strip(), media_ids=media)
     _check_shape(draft)
     reply_to = await _check_reply(conn, author_id, draft)
     await _check_media(conn, author_id, draft)
@@ -176,6 +206,14 @@ async def check_draft(
     if reply_to is not None and reply_to.visibility == "local" and visibility != "direct":
         # A reply to an internal post stays internal.
         visibility = narrower(visibility, "local")
+
+    if draft.kind == "article":
+        urls = await media_urls(conn, site, author_id, draft.media_ids)
+        try:
+            content = render_markdown(draft.text, urls, site.media_url(""))
+        except ArticleError as error:
+            raise ComposeError(str(error)) from None
+        return Checked(draft, visibility, content, reply_to=reply_to)
 
     text = draft.text.strip()
     if remote is not None:
@@ -199,8 +237,12 @@ async def insert_status(conn: asyncpg.Connection, author_id: int, checked: Check
     row = await conn.fetchrow(
         f"""INSERT INTO statuses (account_id, visibility, text, content, spoiler_text, sensitive,
                                   language, in_reply_to_id, in_reply_to_account_id,
-                                  application_id, thread_id)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                  application_id, thread_id, kind, title, summary)
+            VALUES ($1, $2, $3, $4, $5,
+                    -- An account a moderator marked sensitive posts sensitive media only.
+                    $6 OR EXISTS (SELECT 1 FROM accounts
+                                  WHERE id = $1 AND sensitized_at IS NOT NULL),
+                    $7, $8, $9, $10, $11, $12, $13, $14)
             RETURNING {STATUS_COLUMNS}""",
         author_id,
         checked.visibility,
@@ -213,6 +255,9 @@ async def insert_status(conn: asyncpg.Connection, author_id: int, checked: Check
         reply_to.account_id if reply_to else None,
         draft.application_id,
         reply_to.thread_id if reply_to else None,
+        draft.kind,
+        draft.title.strip(),
+        draft.summary.strip(),
     )
     status = status_from_row(row)
     if status.thread_id is None:

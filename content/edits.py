@@ -2,17 +2,27 @@
 sensitivity and the media (as Mastodon's UpdateStatusService does: what a PUT leaves out is
 cleared), keeps the language unless a new one is given, and never changes visibility or the
 reply. History lives in `status_edits`: the first edit also stores the original version, so
-the history starts with what was first posted. An edit that changes nothing writes nothing."""
+the history starts with what was first posted. An edit that changes nothing writes nothing.
+An article's edit renders its Markdown again and may change its title and summary, which the
+history keeps too."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
 from actors.site import Site
+from content.articles import (
+    MAX_ARTICLE_MEDIA,
+    ArticleError,
+    check_article_text,
+    media_references,
+    media_urls,
+    render_markdown,
+)
 from content.compose import MAX_MEDIA, MAX_SPOILER, ComposeError, Draft, check_draft
 from content.status_views import MEDIA_COLUMNS
 from content.statuses import STATUS_COLUMNS, Status, status_from_row
@@ -38,6 +48,10 @@ class Edit:
     language: str | None = None  # None keeps the current language
     media_ids: tuple[int, ...] = ()
     media_changes: tuple[MediaChange, ...] = ()
+    # An article's new title and summary; None keeps the current ones (an app editing the
+    # article as a status sends neither). `text` is an article's Markdown body.
+    title: str | None = None
+    summary: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +64,8 @@ class CheckedEdit:
     language: str | None
     mentions: tuple[int, ...]
     tags: tuple[str, ...]
+    title: str = ""
+    summary: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +81,14 @@ class EditRecord:
     media_ids: list[int]
     media_descriptions: list[str]
     created_at: datetime
+    title: str = ""
+    summary: str = ""
 
 
 async def _check_media(conn: asyncpg.Connection, status: Status, edit: Edit) -> None:
-    if len(edit.media_ids) > MAX_MEDIA:
-        raise ComposeError(f"Validation failed: You can attach at most {MAX_MEDIA} files")
+    limit = MAX_ARTICLE_MEDIA if status.is_article else MAX_MEDIA
+    if len(edit.media_ids) > limit:
+        raise ComposeError(f"Validation failed: You can attach at most {limit} files")
     if len(set(edit.media_ids)) != len(edit.media_ids):
         raise ComposeError("Validation failed: The same file is attached twice")
     for change in edit.media_changes:
@@ -93,10 +112,41 @@ async def _check_media(conn: asyncpg.Connection, status: Status, edit: Edit) -> 
         raise ComposeError("Validation failed: a media attachment could not be processed")
 
 
+async def _check_article_edit(
+    conn: asyncpg.Connection, site: Site, status: Status, edit: Edit
+) -> CheckedEdit:
+    title = (status.title if edit.title is None else edit.title).strip()
+    summary = (status.summary if edit.summary is None else edit.summary).strip()
+    text = edit.text.strip()
+    media = tuple(dict.fromkeys((*edit.media_ids, *media_references(text))))
+    edit = replace(edit, media_ids=media)
+    try:
+        check_article_text(title, summary, text)
+        await _check_media(conn, status, edit)
+        urls = await media_urls(conn, site, status.account_id, media)
+        content = render_markdown(text, urls, site.media_url(""))
+    except ArticleError as error:
+        raise ComposeError(str(error)) from None
+    return CheckedEdit(
+        edit=edit,
+        text=text,
+        content=content,
+        spoiler_text="",
+        sensitive=edit.sensitive,
+        language=edit.language or status.language,
+        mentions=(),
+        tags=(),
+        title=title,
+        summary=summary,
+    )
+
+
 async def check_edit(
     conn: asyncpg.Connection, site: Site, status: Status, edit: Edit
 ) -> CheckedEdit:
     """Validate and render an edit without writing (mentions resolved as for a new post)."""
+    if status.is_article:
+        return await _check_article_edit(conn, site, status, edit)
     text = edit.text.strip()
     spoiler = edit.spoiler_text.strip()
     if not text and not edit.media_ids:
@@ -130,12 +180,13 @@ async def _snapshot(
 ) -> None:
     await conn.execute(
         """INSERT INTO status_edits (status_id, account_id, text, content, spoiler_text,
-                                     sensitive, media_ids, media_descriptions, created_at)
+                                     sensitive, media_ids, media_descriptions, created_at,
+                                     title, summary)
            SELECT s.id, $2, s.text, s.content, s.spoiler_text, s.sensitive,
                   coalesce(array_agg(m.id ORDER BY m.id) FILTER (WHERE m.id IS NOT NULL), '{}'),
                   coalesce(array_agg(m.description ORDER BY m.id)
                            FILTER (WHERE m.id IS NOT NULL), '{}'),
-                  coalesce($3, now())
+                  coalesce($3, now()), s.title, s.summary
            FROM statuses s LEFT JOIN media_attachments m ON m.status_id = s.id
            WHERE s.id = $1
            GROUP BY s.id""",
@@ -238,7 +289,16 @@ async def store_edit(
         current.spoiler_text,
         current.sensitive,
         current.language,
-    ) != (checked.text, checked.spoiler_text, checked.sensitive, checked.language)
+        current.title,
+        current.summary,
+    ) != (
+        checked.text,
+        checked.spoiler_text,
+        checked.sensitive,
+        checked.language,
+        checked.title,
+        checked.summary,
+    )
     if not text_changed and not _media_changed(media, checked.edit):
         return None
     has_history = await conn.fetchval(
@@ -249,7 +309,7 @@ async def store_edit(
     await _store_media(conn, current, checked.edit)
     updated = await conn.fetchrow(
         f"""UPDATE statuses SET text = $2, content = $3, spoiler_text = $4, sensitive = $5,
-                                language = $6, edited_at = now()
+                                language = $6, title = $7, summary = $8, edited_at = now()
             WHERE id = $1 RETURNING {STATUS_COLUMNS}""",
         status_id,
         checked.text,
@@ -257,6 +317,8 @@ async def store_edit(
         checked.spoiler_text,
         checked.sensitive,
         checked.language,
+        checked.title,
+        checked.summary,
     )
     added = await _store_mentions(conn, status_id, checked.mentions)
     await set_status_tags(conn, status_id, checked.tags)
@@ -269,7 +331,7 @@ async def status_history(conn: asyncpg.Connection, status: Status) -> list[EditR
     history endpoint answers so too)."""
     rows = await conn.fetch(
         """SELECT id, account_id, text, content, spoiler_text, sensitive, media_ids,
-                  media_descriptions, created_at
+                  media_descriptions, created_at, title, summary
            FROM status_edits WHERE status_id = $1 ORDER BY created_at, id""",
         status.id,
     )
@@ -290,6 +352,8 @@ async def status_history(conn: asyncpg.Connection, status: Status) -> list[EditR
             media_ids=[row["id"] for row in media],
             media_descriptions=[row["description"] for row in media],
             created_at=status.edited_at or status.created_at,
+            title=status.title,
+            summary=status.summary,
         )
     ]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from content.visibility import visible_sql
+from content.access import Viewer, account_visible_sql, visible_sql
 from db.keyset import Window, newest_first, window_sql
 
 
@@ -41,26 +41,31 @@ async def remove_favourite(conn: asyncpg.Connection, account_id: int, status_id:
 
 
 async def favourited_statuses(
-    conn: asyncpg.Connection, account_id: int, window: Window
+    conn: asyncpg.Connection, viewer: Viewer, window: Window
 ) -> list[Marked]:
     """The member's favourites they may still see, newest favourite first."""
     conditions, order, values = window_sql("f.id", window, 2)
     rows = await conn.fetch(
         f"""SELECT f.id, f.status_id FROM favourites f JOIN statuses s ON s.id = f.status_id
-            WHERE f.account_id = $1 AND {visible_sql("s", "$1")}{conditions}{order}""",
-        account_id,
+            WHERE f.account_id = $1 AND {visible_sql("s", "$1", viewer)}{conditions}{order}""",
+        viewer.account_id,
         *values,
     )
     return newest_first([Marked(row["id"], row["status_id"]) for row in rows], window)
 
 
-async def favourited_by(conn: asyncpg.Connection, status_id: int, window: Window) -> list[Marked]:
-    """Accounts (not suspended) that favourited the status, newest favourite first."""
-    conditions, order, values = window_sql("f.id", window, 2)
+async def favourited_by(
+    conn: asyncpg.Connection, status_id: int, viewer: Viewer, window: Window
+) -> list[Marked]:
+    """Accounts (not suspended) that favourited the status and the viewer may see, newest
+    favourite first."""
+    conditions, order, values = window_sql("f.id", window, 3)
     rows = await conn.fetch(
         f"""SELECT f.id, f.account_id FROM favourites f JOIN accounts a ON a.id = f.account_id
-            WHERE f.status_id = $1 AND a.suspended_at IS NULL{conditions}{order}""",
+            WHERE f.status_id = $1 AND a.suspended_at IS NULL
+              AND {account_visible_sql("a.id", "$2", viewer)}{conditions}{order}""",
         status_id,
+        viewer.account_id,
         *values,
     )
     return newest_first([Marked(row["id"], row["account_id"]) for row in rows], window)

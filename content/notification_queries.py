@@ -13,9 +13,9 @@ from datetime import datetime
 import asyncpg
 
 from actors.profiles import AccountView, load_accounts
+from content.access import Viewer, account_visible_sql, visible_sql
 from content.status_views import StatusView, load_status_views
 from content.timelines import paged
-from content.visibility import visible_sql
 from db.keyset import Window, newest_first
 
 # Types whose notification carries a status (Mastodon's serializer attaches it for these).
@@ -63,8 +63,11 @@ class NotificationFilter:
 
 
 # Joins and conditions shared by every read: `$1` is the recipient. A boost notification may
-# point at the boost or at the boosted status; `t` is the status it is about either way.
-_FROM = f"""
+# point at the boost or at the boosted status; `t` is the status it is about either way. A
+# notification from an account the viewer may not see, or about a status they may not see, is
+# not shown (a customer is not told that another customer favourited their post).
+def _from(viewer: Viewer) -> str:
+    return f"""
     FROM notifications n
     JOIN accounts a ON a.id = n.from_account_id AND a.suspended_at IS NULL
     LEFT JOIN statuses s ON s.id = n.status_id
@@ -76,8 +79,11 @@ _FROM = f"""
                       WHERE m.account_id = $1 AND m.target_account_id = n.from_account_id
                         AND m.hide_notifications
                         AND (m.expires_at IS NULL OR m.expires_at > now()))
-      AND (n.status_id IS NULL OR (s.deleted_at IS NULL AND {visible_sql("t", "$1")}))
+      AND {account_visible_sql("n.from_account_id", "$1", viewer)}
+      AND (n.status_id IS NULL OR (s.deleted_at IS NULL AND {visible_sql("t", "$1", viewer)}))
 """
+
+
 _COLUMNS = "n.id, n.type, n.created_at, n.from_account_id, t.id AS status_id"
 
 
@@ -88,11 +94,11 @@ def _notification(row: asyncpg.Record) -> Notification:
 
 
 async def _views(
-    conn: asyncpg.Connection, viewer_id: int, notifications: Sequence[Notification]
+    conn: asyncpg.Connection, viewer: Viewer, notifications: Sequence[Notification]
 ) -> list[NotificationView]:
     accounts = await load_accounts(conn, {n.from_account_id for n in notifications})
     status_ids = [n.status_id for n in notifications if n.status_id is not None]
-    statuses = await load_status_views(conn, status_ids, viewer_id) if status_ids else {}
+    statuses = await load_status_views(conn, status_ids, viewer.account_id) if status_ids else {}
     views = []
     for n in notifications:
         account = accounts.get(n.from_account_id)
@@ -104,45 +110,46 @@ async def _views(
 
 
 async def list_notifications(
-    conn: asyncpg.Connection, viewer_id: int, window: Window, wanted: NotificationFilter
+    conn: asyncpg.Connection, viewer: Viewer, window: Window, wanted: NotificationFilter
 ) -> list[NotificationView]:
     """One page of the viewer's notifications, newest first."""
-    args: list[object] = [viewer_id]
+    args: list[object] = [viewer.account_id]
     conditions = wanted.sql(args)
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} {_FROM} AND {conditions} AND {paged('n.id', window, args)}", *args
+        f"SELECT {_COLUMNS} {_from(viewer)} AND {conditions} AND {paged('n.id', window, args)}",
+        *args,
     )
     notifications = newest_first([_notification(row) for row in rows], window)
-    return await _views(conn, viewer_id, notifications)
+    return await _views(conn, viewer, notifications)
 
 
 async def get_notification(
-    conn: asyncpg.Connection, viewer_id: int, notification_id: int
+    conn: asyncpg.Connection, viewer: Viewer, notification_id: int
 ) -> NotificationView | None:
     row = await conn.fetchrow(
-        f"SELECT {_COLUMNS} {_FROM} AND n.id = $2", viewer_id, notification_id
+        f"SELECT {_COLUMNS} {_from(viewer)} AND n.id = $2", viewer.account_id, notification_id
     )
     if row is None:
         return None
-    views = await _views(conn, viewer_id, [_notification(row)])
+    views = await _views(conn, viewer, [_notification(row)])
     return views[0] if views else None
 
 
 async def count_unread(
     conn: asyncpg.Connection,
-    viewer_id: int,
+    viewer: Viewer,
     user_id: int,
     wanted: NotificationFilter,
     limit: int,
 ) -> int:
     """Notifications newer than the member's `notifications` marker, counted up to `limit`
     (Mastodon caps the count because it is computed on every call)."""
-    args: list[object] = [viewer_id, user_id]
+    args: list[object] = [viewer.account_id, user_id]
     conditions = wanted.sql(args)
     args.append(limit)
     count: int = await conn.fetchval(
         f"""SELECT count(*) FROM (
-                SELECT 1 {_FROM} AND {conditions}
+                SELECT 1 {_from(viewer)} AND {conditions}
                   AND n.id > coalesce((SELECT last_read_id FROM markers
                                        WHERE user_id = $2 AND timeline = 'notifications'), 0)
                 ORDER BY n.id DESC LIMIT ${len(args)}) AS unread""",

@@ -7,7 +7,7 @@ import asyncpg
 
 TYPES = (
     "mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update",
-    "admin.sign_up", "admin.report",
+    "admin.sign_up", "admin.report", "move",
 )  # fmt: skip
 
 

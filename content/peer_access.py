@@ -6,8 +6,11 @@ node's instance actor, on behalf of all its members — so the rules are per nod
 - `local`: never; it does not leave this node.
 - `private`: nodes where one of the author's followers lives, or an account it mentions.
 - `direct`: nodes where an account it mentions lives.
+- A post to one of our groups: also nodes where a member of the group lives; a post to a
+  members-only group only those.
 The author blocking the very actor that signed hides the status from that actor. Only this
-node's own statuses are served; deleted ones are gone. What a node may not read is "not found"."""
+node's own statuses are served; deleted ones, and those of a suspended author, are gone.
+What a node may not read is "not found"."""
 
 from __future__ import annotations
 
@@ -34,10 +37,23 @@ def peer_visible_sql(alias: str, domain: str, actor: str) -> str:
             OR ({alias}.visibility IN ('private', 'direct') AND EXISTS (
                 SELECT 1 FROM mentions pm JOIN accounts pma ON pma.id = pm.account_id
                 WHERE pm.status_id = {alias}.id AND pma.domain = {domain}))
+            OR EXISTS (
+                SELECT 1 FROM status_groups pg
+                JOIN follows pgf ON pgf.target_account_id = pg.group_id
+                JOIN accounts pgfa ON pgfa.id = pgf.account_id
+                WHERE pg.status_id = {alias}.id AND pgfa.domain = {domain})
         )
+        AND NOT EXISTS (
+            SELECT 1 FROM status_groups pmo
+            WHERE pmo.status_id = {alias}.id AND pmo.members_only AND NOT EXISTS (
+                SELECT 1 FROM follows pmf JOIN accounts pmfa ON pmfa.id = pmf.account_id
+                WHERE pmf.target_account_id = pmo.group_id AND pmfa.domain = {domain}))
         AND NOT EXISTS (
             SELECT 1 FROM blocks pb JOIN accounts pba ON pba.id = pb.target_account_id
             WHERE pb.account_id = {alias}.account_id AND pba.uri = {actor})
+        AND NOT EXISTS (
+            SELECT 1 FROM accounts psa
+            WHERE psa.id = {alias}.account_id AND psa.suspended_at IS NOT NULL)
     )"""
 
 

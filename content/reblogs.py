@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncpg
 
+from content.access import Viewer, visible_sql
 from content.favourites import Marked
 from content.statuses import STATUS_COLUMNS, Status, status_from_row
-from content.visibility import visible_sql
 from db.keyset import Window, newest_first, window_sql
 
 
@@ -53,16 +53,16 @@ async def reblogger_ids(conn: asyncpg.Connection, original_id: int) -> list[int]
 
 
 async def reblogged_by(
-    conn: asyncpg.Connection, original_id: int, viewer_id: int, window: Window
+    conn: asyncpg.Connection, original_id: int, viewer: Viewer, window: Window
 ) -> list[Marked]:
     """Accounts whose boost of the status the viewer may see, newest boost first."""
     conditions, order, values = window_sql("s.id", window, 3)
     rows = await conn.fetch(
         f"""SELECT s.id, s.account_id FROM statuses s JOIN accounts a ON a.id = s.account_id
             WHERE s.reblog_of_id = $1 AND a.suspended_at IS NULL
-              AND {visible_sql("s", "$2")}{conditions}{order}""",
+              AND {visible_sql("s", "$2", viewer)}{conditions}{order}""",
         original_id,
-        viewer_id,
+        viewer.account_id,
         *values,
     )
     return newest_first([Marked(row["id"], row["account_id"]) for row in rows], window)

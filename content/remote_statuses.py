@@ -18,7 +18,8 @@ import asyncpg
 
 from actors.profiles import adjust_stats
 from actors.site import Site
-from content.sanitise import html_to_text, sanitise_html
+from content.articles import MAX_SUMMARY, MAX_TITLE
+from content.sanitise import html_to_text, sanitise_article_html, sanitise_html
 from content.statuses import STATUS_COLUMNS, Status, adjust_counter, get_status, status_from_row
 from content.tags import set_status_tags
 
@@ -27,7 +28,7 @@ MAX_SPOILER = 1000
 MAX_MEDIA = 16
 _TAG = re.compile(r"^\w{1,100}$")
 _LOCAL_STATUS = re.compile(r"^/users/([A-Za-z0-9_]+)/statuses/(\d+)$")
-_LOCAL_STATUS_PAGE = re.compile(r"^/@([A-Za-z0-9_]+)/(\d+)$")
+_LOCAL_STATUS_PAGE = re.compile(r"^/@([A-Za-z0-9_]+)/(?:articles/)?(\d+)$")
 # A post dated in the future takes its arrival time instead (a clock off, or a trick to stay
 # on top of timelines).
 _FUTURE_SLACK = timedelta(minutes=5)
@@ -48,9 +49,10 @@ class RemoteMedia:
 
 @dataclass(frozen=True, slots=True)
 class RemoteDraft:
-    """A remote post, resolved: `content` and `summary` are HTML as received. `title` (an
-    Article's or Page's name) and `poll_options` are shown in the content, since statuses
-    here have no title and no polls yet."""
+    """A remote post, resolved: `content` and `summary` are HTML as received. An `article`
+    (an Article or Page) is kept whole with its `title` (the name) and its `summary` (which
+    on a Note is a content warning instead, as Mastodon reads it). `poll_options` are shown
+    in the content, since statuses here have no polls yet."""
 
     uri: str
     url: str | None
@@ -67,6 +69,7 @@ class RemoteDraft:
     tags: tuple[str, ...] = ()
     media: tuple[RemoteMedia, ...] = ()
     published: datetime | None = None
+    kind: str = "note"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +78,28 @@ class Rendered:
     text: str
     spoiler_text: str
     sensitive: bool
+    title: str = ""
+    summary: str = ""
+
+
+def _render_article(draft: RemoteDraft) -> Rendered:
+    # Images are left out: a member reading it never loads anything from another server.
+    content = sanitise_article_html(draft.content[:MAX_CONTENT], None)
+    return Rendered(
+        content=content,
+        text=html_to_text(content),
+        spoiler_text="",
+        sensitive=draft.sensitive,
+        title=" ".join((draft.title or "").split())[:MAX_TITLE],
+        summary=html_to_text(draft.summary or "")[:MAX_SUMMARY],
+    )
 
 
 def render_draft(draft: RemoteDraft) -> Rendered:
-    """The sanitised HTML, its plain text (for search) and the content warning."""
+    """The sanitised HTML, its plain text (for search) and the content warning; for an
+    article its title and summary instead of a content warning."""
+    if draft.kind == "article":
+        return _render_article(draft)
     parts = []
     if draft.title:
         parts.append(f"<p><strong>{html.escape(draft.title[:500])}</strong></p>")
@@ -196,8 +217,10 @@ async def insert_remote_status(conn: asyncpg.Connection, draft: RemoteDraft) -> 
     row = await conn.fetchrow(
         f"""INSERT INTO statuses (account_id, uri, url, local, visibility, text, content,
                                   content_type, spoiler_text, sensitive, language,
-                                  in_reply_to_id, in_reply_to_account_id, thread_id, created_at)
-            VALUES ($1, $2, $3, false, $4, $5, $6, 'text/html', $7, $8, $9, $10, $11, $12, $13)
+                                  in_reply_to_id, in_reply_to_account_id, thread_id, created_at,
+                                  kind, title, summary)
+            VALUES ($1, $2, $3, false, $4, $5, $6, 'text/html', $7, $8, $9, $10, $11, $12, $13,
+                    $14, $15, $16)
             ON CONFLICT (uri) WHERE uri IS NOT NULL DO NOTHING
             RETURNING {STATUS_COLUMNS}""",
         draft.account_id,
@@ -213,6 +236,9 @@ async def insert_remote_status(conn: asyncpg.Connection, draft: RemoteDraft) -> 
         reply_to.account_id if reply_to else None,
         reply_to.thread_id if reply_to else None,
         _created_at(draft.published),
+        draft.kind,
+        rendered.title,
+        rendered.summary,
     )
     if row is None:
         return None
@@ -233,12 +259,13 @@ async def insert_remote_status(conn: asyncpg.Connection, draft: RemoteDraft) -> 
 async def _snapshot(conn: asyncpg.Connection, status_id: int, at: datetime | None) -> None:
     await conn.execute(
         """INSERT INTO status_edits (status_id, account_id, text, content, spoiler_text,
-                                     sensitive, media_ids, media_descriptions, created_at)
+                                     sensitive, media_ids, media_descriptions, created_at,
+                                     title, summary)
            SELECT s.id, s.account_id, s.text, s.content, s.spoiler_text, s.sensitive,
                   coalesce(array_agg(m.id ORDER BY m.id) FILTER (WHERE m.id IS NOT NULL), '{}'),
                   coalesce(array_agg(m.description ORDER BY m.id)
                            FILTER (WHERE m.id IS NOT NULL), '{}'),
-                  coalesce($2, now())
+                  coalesce($2, now()), s.title, s.summary
            FROM statuses s LEFT JOIN media_attachments m ON m.status_id = s.id
            WHERE s.id = $1
            GROUP BY s.id""",
@@ -265,8 +292,17 @@ async def update_remote_status(
         status.content,
         status.spoiler_text,
         status.sensitive,
+        status.title,
+        status.summary,
         media_now,
-    ) == (rendered.content, rendered.spoiler_text, rendered.sensitive, media_new)
+    ) == (
+        rendered.content,
+        rendered.spoiler_text,
+        rendered.sensitive,
+        rendered.title,
+        rendered.summary,
+        media_new,
+    )
     if unchanged:
         return None
     if not await conn.fetchval(
@@ -283,7 +319,7 @@ async def update_remote_status(
     row = await conn.fetchrow(
         f"""UPDATE statuses SET text = $2, content = $3, spoiler_text = $4, sensitive = $5,
                                 language = coalesce($6, language),
-                                edited_at = coalesce($7, now())
+                                edited_at = coalesce($7, now()), title = $8, summary = $9
             WHERE id = $1 RETURNING {STATUS_COLUMNS}""",
         status.id,
         rendered.text,
@@ -292,6 +328,8 @@ async def update_remote_status(
         rendered.sensitive,
         (draft.language or "")[:16] or None,
         moment,
+        rendered.title,
+        rendered.summary,
     )
     added = await _store_mentions(conn, status.id, draft.mention_ids)
     await set_status_tags(conn, status.id, clean_tags(draft.tags))

@@ -2,7 +2,7 @@
 
 - accounts by username or display name prefix, case-insensitive (`@ann`, `ann@example.com`);
 - statuses by PostgreSQL full text (`statuses.search`, the `simple` configuration) among those
-  the viewer may see (`content.visibility`), leaving out authors the viewer blocks or mutes;
+  the viewer may see (`content.access`), leaving out authors the viewer blocks or mutes;
 - hashtags by name prefix.
 
 With `resolve`, a URL or a `user@domain` handle is looked up as one thing: known statuses and
@@ -19,8 +19,8 @@ import asyncpg
 from actors.profiles import AccountView, load_accounts
 from actors.remote import RemoteActorError, RemoteLookup, resolve_actor, resolve_handle
 from actors.site import Site
+from content.access import Viewer, account_visible_sql, visible_accounts, visible_sql
 from content.status_views import StatusView, load_status_views
-from content.visibility import visible_sql
 
 KINDS = ("accounts", "statuses", "hashtags")
 _URL = re.compile(r"^https?://", re.IGNORECASE)
@@ -66,7 +66,7 @@ def _like_prefix(text: str) -> str:
 
 async def search_accounts(
     conn: asyncpg.Connection,
-    viewer_id: int,
+    viewer: Viewer,
     text: str,
     *,
     local_domain: str,
@@ -84,7 +84,7 @@ async def search_accounts(
     domain = domain.lower()
     local_only = domain == local_domain.lower()
     rows = await conn.fetch(
-        """SELECT a.id FROM accounts a
+        f"""SELECT a.id FROM accounts a
            WHERE a.suspended_at IS NULL AND a.actor_type <> 'Application'
              AND (lower(a.username) LIKE $2
                   OR ($3 = '' AND (lower(a.display_name) LIKE $2
@@ -94,11 +94,12 @@ async def search_accounts(
                              WHERE b.account_id = a.id AND b.target_account_id = $1)
              AND NOT EXISTS (SELECT 1 FROM blocks b
                              WHERE b.account_id = $1 AND b.target_account_id = a.id)
+             AND {account_visible_sql("a.id", "$1", viewer)}
              AND (NOT $6 OR EXISTS (SELECT 1 FROM follows f
                                     WHERE f.account_id = $1 AND f.target_account_id = a.id))
            ORDER BY lower(a.username) = $7 DESC, a.domain IS NULL DESC, lower(a.username), a.id
            LIMIT $8 OFFSET $9""",
-        viewer_id,
+        viewer.account_id,
         _like_prefix(username),
         domain,
         local_only,
@@ -116,7 +117,7 @@ async def search_accounts(
 
 async def search_statuses(
     conn: asyncpg.Connection,
-    viewer_id: int,
+    viewer: Viewer,
     text: str,
     *,
     account_id: int | None = None,
@@ -132,7 +133,7 @@ async def search_statuses(
             JOIN accounts a ON a.id = s.account_id AND a.suspended_at IS NULL
             WHERE s.search @@ websearch_to_tsquery('simple', $2)
               AND s.reblog_of_id IS NULL
-              AND {visible_sql("s", "$1")}
+              AND {visible_sql("s", "$1", viewer)}
               AND NOT EXISTS (SELECT 1 FROM blocks b
                               WHERE b.account_id = $1 AND b.target_account_id = s.account_id)
               AND NOT EXISTS (SELECT 1 FROM mutes m
@@ -143,7 +144,7 @@ async def search_statuses(
               AND ($5::bigint IS NULL OR s.id > $5)
             ORDER BY CASE WHEN $5::bigint IS NULL THEN -s.id ELSE s.id END
             LIMIT $6 OFFSET $7""",
-        viewer_id,
+        viewer.account_id,
         text,
         account_id,
         max_id,
@@ -180,10 +181,15 @@ async def search_tags(
     return [Tag(row["id"], row["name"]) for row in rows]
 
 
+def is_tag_name(name: str) -> bool:
+    """A hashtag name as Mastodon accepts one: word characters, not only digits."""
+    return bool(_TAG_NAME.match(name))
+
+
 async def get_tag(conn: asyncpg.Connection, name: str) -> Tag | None:
     """A hashtag this node has seen, by name in any case (with or without `#`)."""
     name = _tag_name(name)
-    if not _TAG_NAME.match(name):
+    if not is_tag_name(name):
         return None
     row = await conn.fetchrow("SELECT id, name FROM tags WHERE lower(name) = lower($1)", name)
     return Tag(row["id"], row["name"]) if row else None
@@ -193,7 +199,7 @@ async def get_tag(conn: asyncpg.Connection, name: str) -> Tag | None:
 
 
 async def resolve_remote(
-    conn: asyncpg.Connection, site: Site, viewer_id: int, text: str, remote: RemoteLookup | None
+    conn: asyncpg.Connection, site: Site, viewer: Viewer, text: str, remote: RemoteLookup | None
 ) -> SearchResults:
     """Fetch an unknown remote account (`user@domain` by WebFinger, or an actor URL) and
     return it; nothing when there is no client, the domain is ours or not a partner, or the
@@ -223,7 +229,7 @@ async def resolve_remote(
                              WHERE b.account_id = a.id AND b.target_account_id = $2)
            FROM accounts a WHERE a.id = $1""",
         account.id,
-        viewer_id,
+        viewer.account_id,
     )
     if hidden:
         return SearchResults()
@@ -232,7 +238,7 @@ async def resolve_remote(
 
 
 async def _known_url(
-    conn: asyncpg.Connection, site: Site, viewer_id: int, url: str
+    conn: asyncpg.Connection, site: Site, viewer: Viewer, url: str
 ) -> tuple[list[int], list[int]]:
     """(account ids, status ids) for a URL of something this node has: its own pages and ids,
     or the `uri`/`url` of a remote account or status already stored."""
@@ -264,13 +270,16 @@ async def _known_url(
                 "SELECT id FROM statuses WHERE uri = $1 OR url = $1 LIMIT 1", url
             )
         ]
+    if account_ids:
+        shown = await visible_accounts(conn, viewer, account_ids)
+        account_ids = [i for i in account_ids if i in shown]
     if status_ids:
         status_ids = [
             row["id"]
             for row in await conn.fetch(
                 f"""SELECT s.id FROM statuses s
-                    WHERE s.id = ANY($2::bigint[]) AND {visible_sql("s", "$1")}""",
-                viewer_id,
+                    WHERE s.id = ANY($2::bigint[]) AND {visible_sql("s", "$1", viewer)}""",
+                viewer.account_id,
                 status_ids,
             )
         ]
@@ -287,7 +296,7 @@ def _wants(query: SearchQuery, kind: str) -> bool:
 async def search(
     conn: asyncpg.Connection,
     site: Site,
-    viewer_id: int,
+    viewer: Viewer,
     query: SearchQuery,
     *,
     remote: RemoteLookup | None = None,
@@ -306,9 +315,9 @@ async def search(
 
     if query.resolve and _URL.match(text):
         if offset == 0:
-            account_ids, status_ids = await _known_url(conn, site, viewer_id, text)
+            account_ids, status_ids = await _known_url(conn, site, viewer, text)
             if not account_ids and not status_ids and _wants(query, "accounts"):
-                results = await resolve_remote(conn, site, viewer_id, text, remote)
+                results = await resolve_remote(conn, site, viewer, text, remote)
             # As in Mastodon, a URL names one thing; asking for another kind finds nothing.
             account_ids = account_ids if _wants(query, "accounts") else []
             status_ids = status_ids if _wants(query, "statuses") else []
@@ -319,7 +328,7 @@ async def search(
         ):
             account_ids = await search_accounts(
                 conn,
-                viewer_id,
+                viewer,
                 text,
                 local_domain=site.domain,
                 limit=query.limit,
@@ -328,14 +337,14 @@ async def search(
             )
             handle = text.lstrip("@")
             if not account_ids and query.resolve and "@" in handle and single_token:
-                found = await resolve_remote(conn, site, viewer_id, handle, remote)
+                found = await resolve_remote(conn, site, viewer, handle, remote)
                 results.accounts = found.accounts
         if _wants(query, "statuses") and not (
             (text.startswith("#") or "@" in text) and single_token
         ):
             status_ids = await search_statuses(
                 conn,
-                viewer_id,
+                viewer,
                 text,
                 account_id=query.account_id,
                 max_id=query.max_id,
@@ -350,6 +359,6 @@ async def search(
         views = await load_accounts(conn, account_ids)
         results.accounts = [views[i] for i in account_ids if i in views]
     if status_ids:
-        status_views = await load_status_views(conn, status_ids, viewer_id)
+        status_views = await load_status_views(conn, status_ids, viewer.account_id)
         results.statuses = [status_views[i] for i in status_ids if i in status_views]
     return results

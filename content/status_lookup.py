@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import asyncpg
 
+from content.access import Viewer, may_see, visible_sql
 from content.statuses import Status, get_status
-from content.visibility import may_see, visible_sql
 
 
-async def access_status(conn: asyncpg.Connection, viewer_id: int, status_id: int) -> Status | None:
+async def access_status(conn: asyncpg.Connection, viewer: Viewer, status_id: int) -> Status | None:
     """The status (a boost included, with its original checked too), or None when it does not
     exist, is deleted, or the viewer may not see it."""
     status = await get_status(conn, status_id)
-    if status is None or not await may_see(conn, viewer_id, status_id):
+    if status is None or not await may_see(conn, viewer, status_id):
         return None
     return status
 
@@ -25,14 +25,15 @@ async def original_of(conn: asyncpg.Connection, status: Status) -> Status | None
     return await get_status(conn, status.reblog_of_id)
 
 
-async def visible_among(conn: asyncpg.Connection, viewer_id: int, ids: list[int]) -> set[int]:
+async def visible_among(conn: asyncpg.Connection, viewer: Viewer, ids: list[int]) -> set[int]:
     """Which of `ids` the viewer may see (for a boost, its original too)."""
     rows = await conn.fetch(
         f"""SELECT s.id FROM statuses s
             LEFT JOIN statuses o ON o.id = s.reblog_of_id
-            WHERE s.id = ANY($2::bigint[]) AND {visible_sql("s", "$1")}
-              AND (s.reblog_of_id IS NULL OR (o.id IS NOT NULL AND {visible_sql("o", "$1")}))""",
-        viewer_id,
+            WHERE s.id = ANY($2::bigint[]) AND {visible_sql("s", "$1", viewer)}
+              AND (s.reblog_of_id IS NULL
+                   OR (o.id IS NOT NULL AND {visible_sql("o", "$1", viewer)}))""",
+        viewer.account_id,
         ids,
     )
     return {row["id"] for row in rows}

@@ -37,6 +37,9 @@ class StatusParts:
     tags: list[str] = field(default_factory=list)
     media: list[dict[str, Any]] = field(default_factory=list)
     in_reply_to: StatusRef | None = None
+    # The group it was posted to (FEP-1b12 `audience`), and whether only members may read it.
+    group: AccountRef | None = None
+    group_members_only: bool = False
 
 
 async def status_ref(conn: asyncpg.Connection, status_id: int) -> StatusRef | None:
@@ -69,9 +72,19 @@ async def status_parts(conn: asyncpg.Connection, status_id: int) -> StatusParts:
         status_id,
     )
     parent_id = await conn.fetchval("SELECT in_reply_to_id FROM statuses WHERE id = $1", status_id)
+    group = await conn.fetchrow(
+        """SELECT a.id, a.username, a.domain, a.uri, sg.members_only FROM status_groups sg
+           JOIN accounts a ON a.id = sg.group_id
+           WHERE sg.status_id = $1 ORDER BY sg.members_only DESC LIMIT 1""",
+        status_id,
+    )
     return StatusParts(
         mentions=[AccountRef(**dict(row)) for row in mentions],
         tags=[row["name"] for row in tags],
         media=[dict(row) for row in media],
         in_reply_to=await status_ref(conn, parent_id) if parent_id is not None else None,
+        group=AccountRef(group["id"], group["username"], group["domain"], group["uri"])
+        if group
+        else None,
+        group_members_only=bool(group and group["members_only"]),
     )

@@ -35,6 +35,8 @@ class StatusView:
     bookmarked: bool = False
     muted: bool = False
     pinned: bool = False
+    # Where an imported post came from: {uri, published, origin} (None for others).
+    imported_from: dict[str, Any] | None = None
 
 
 MEDIA_COLUMNS = (
@@ -84,7 +86,12 @@ _WITH_EXTRAS = f"""
         ARRAY(SELECT t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id
               WHERE st.status_id = s.id ORDER BY t.name) AS extra_tags,
         (SELECT json_build_object('name', app.name, 'website', app.website)
-         FROM oauth_applications app WHERE app.id = s.application_id) AS extra_application
+         FROM oauth_applications app WHERE app.id = s.application_id) AS extra_application,
+        (SELECT json_build_object('uri', i.original_uri, 'origin', i.origin,
+                    'published', to_char(i.published AT TIME ZONE 'UTC',
+                                         'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                    'verified', i.proof_verified)
+         FROM status_imports i WHERE i.status_id = s.id) AS extra_imported_from
     FROM statuses s
     WHERE s.id = ANY($1::bigint[]) AND s.deleted_at IS NULL
 """
@@ -97,6 +104,7 @@ class _Loaded:
     mentions: list[MentionRef]
     tags: list[str]
     application: dict[str, str | None] | None
+    imported_from: dict[str, Any] | None
 
 
 async def _load(conn: asyncpg.Connection, ids: list[int]) -> dict[int, _Loaded]:
@@ -108,6 +116,7 @@ async def _load(conn: asyncpg.Connection, ids: list[int]) -> dict[int, _Loaded]:
             mentions=[MentionRef(*item) for item in row["extra_mentions"]],
             tags=list(row["extra_tags"]),
             application=row["extra_application"],
+            imported_from=row["extra_imported_from"],
         )
     return loaded
 
@@ -145,6 +154,7 @@ async def load_status_views(
             mentions=loaded[status.id].mentions,
             tags=loaded[status.id].tags,
             application=loaded[status.id].application,
+            imported_from=loaded[status.id].imported_from,
             favourited=status.id in marks["favourited"],
             reblogged=status.id in marks["reblogged"],
             bookmarked=status.id in marks["bookmarked"],

@@ -1,6 +1,6 @@
 """Statuses as stored: the row, reading it, and the counters that move with replies, boosts
 and favourites. Creating one goes through `content.compose`; who may see one is
-`content.visibility`."""
+`content.access`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ STATUS_COLUMNS = (
     "id, account_id, uri, url, local, visibility, text, content, content_type, spoiler_text, "
     "sensitive, language, in_reply_to_id, in_reply_to_account_id, reblog_of_id, thread_id, "
     "application_id, replies_count, reblogs_count, favourites_count, edited_at, deleted_at, "
-    "created_at"
+    "created_at, kind, title, summary"
 )
 
 
@@ -42,6 +42,15 @@ class Status:
     edited_at: datetime | None
     deleted_at: datetime | None
     created_at: datetime
+    # `note`, or `article` (a long-form post: `title` and `summary` are its own, not a
+    # content warning; `content` is the whole body).
+    kind: str = "note"
+    title: str = ""
+    summary: str = ""
+
+    @property
+    def is_article(self) -> bool:
+        return self.kind == "article"
 
 
 def status_from_row(row: asyncpg.Record) -> Status:

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import asyncpg
 
+from content.access import Viewer, visible_sql
 from content.statuses import Status
-from content.visibility import visible_sql
 
 # Mastodon's limits for a signed-in viewer.
 CONTEXT_LIMIT = 4096
 
-_SHOWN = f"""{visible_sql("s", "$2")}
+
+def _shown(viewer: Viewer) -> str:
+    return f"""{visible_sql("s", "$2", viewer)}
     AND (s.account_id = $2 OR NOT EXISTS (
         SELECT 1 FROM blocks b WHERE b.account_id = $2 AND b.target_account_id = s.account_id))
     AND (s.account_id = $2 OR NOT EXISTS (
@@ -21,7 +23,7 @@ _SHOWN = f"""{visible_sql("s", "$2")}
           AND (m.expires_at IS NULL OR m.expires_at > now())))"""
 
 
-async def ancestor_ids(conn: asyncpg.Connection, status: Status, viewer_id: int) -> list[int]:
+async def ancestor_ids(conn: asyncpg.Connection, status: Status, viewer: Viewer) -> list[int]:
     """What the status replies to, oldest first."""
     rows = await conn.fetch(
         f"""WITH RECURSIVE up (id, in_reply_to_id, depth) AS (
@@ -32,16 +34,16 @@ async def ancestor_ids(conn: asyncpg.Connection, status: Status, viewer_id: int)
                 WHERE s.deleted_at IS NULL AND up.depth < $3
             )
             SELECT up.id FROM up JOIN statuses s ON s.id = up.id
-            WHERE up.depth > 0 AND {_SHOWN}
+            WHERE up.depth > 0 AND {_shown(viewer)}
             ORDER BY up.depth DESC""",
         status.id,
-        viewer_id,
+        viewer.account_id,
         CONTEXT_LIMIT,
     )
     return [row["id"] for row in rows]
 
 
-async def descendant_ids(conn: asyncpg.Connection, status: Status, viewer_id: int) -> list[int]:
+async def descendant_ids(conn: asyncpg.Connection, status: Status, viewer: Viewer) -> list[int]:
     """Replies to the status and replies to those, depth-first in thread order (each branch
     oldest first, its own replies right below it)."""
     rows = await conn.fetch(
@@ -55,10 +57,10 @@ async def descendant_ids(conn: asyncpg.Connection, status: Status, viewer_id: in
                   AND cardinality(down.path) < $3
             )
             SELECT down.id FROM down JOIN statuses s ON s.id = down.id
-            WHERE {_SHOWN}
+            WHERE {_shown(viewer)}
             ORDER BY down.path LIMIT $3""",
         status.id,
-        viewer_id,
+        viewer.account_id,
         CONTEXT_LIMIT,
     )
     return [row["id"] for row in rows]

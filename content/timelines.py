@@ -3,7 +3,7 @@ feeds (the public timeline, local or federated) and hashtag timelines.
 
 Fan-out decides what enters a home feed when a status is written; whatever changed since (a
 block, a mute, a deletion, an unfollow of a followers-only author) is filtered here, at read
-time, through `content.visibility`. Every query walks one index newest first and stops at
+time, through `content.access`. Every query walks one index newest first and stops at
 `limit`: home by `home_feed`'s primary key, live feeds by the partial indexes of migration
 `live_feed_indexes`, hashtags by `status_tags`' primary key."""
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 
 import asyncpg
 
+from content.access import Viewer, live_sql, visible_sql
 from content.status_views import StatusView, load_status_views
-from content.visibility import visible_sql
 from db.keyset import Window, newest_first, window_sql
 
 # Mastodon applies at most four tags from each of `any[]`, `all[]` and `none[]`.
@@ -31,19 +31,27 @@ def paged(column: str, window: Window, args: list[object]) -> str:
 
 
 def hidden_accounts_sql(viewer: str) -> str:
-    """The accounts whose statuses and notifications the viewer does not want: those they block
-    and those they mute (until the mute expires). An uncorrelated sub-select, so PostgreSQL
-    computes the array once per query."""
+    """The accounts whose statuses and notifications the viewer does not want: those they block,
+    those they mute (until the mute expires), and those of domains they block (Mastodon's
+    account domain blocks). An uncorrelated sub-select, so PostgreSQL computes the array once
+    per query."""
     return f"""ARRAY(
         SELECT target_account_id FROM blocks WHERE account_id = {viewer}
         UNION ALL
         SELECT target_account_id FROM mutes
-        WHERE account_id = {viewer} AND (expires_at IS NULL OR expires_at > now()))"""
+        WHERE account_id = {viewer} AND (expires_at IS NULL OR expires_at > now())
+        UNION ALL
+        SELECT a.id FROM account_domain_blocks d JOIN accounts a ON a.domain = d.domain
+        WHERE d.account_id = {viewer})"""
 
 
-# What the live feeds show: public and node-internal statuses, no boosts (the conditions
-# match the partial indexes' predicates, so the planner can use them).
-_LIVE = "s.deleted_at IS NULL AND s.visibility IN ('public', 'local') AND s.reblog_of_id IS NULL"
+def _live(viewer: Viewer) -> str:
+    """What the live feeds show: public statuses, internal ones to whom may see them, no
+    boosts (the conditions match the partial indexes' predicates, so the planner can use
+    them)."""
+    return f"s.deleted_at IS NULL AND {live_sql('s', viewer)} AND s.reblog_of_id IS NULL"
+
+
 # Mastodon's public timeline leaves out replies to others but keeps threads (self-replies).
 _NOT_A_REPLY_TO_OTHERS = """(s.in_reply_to_account_id = s.account_id
     OR (s.in_reply_to_id IS NULL AND s.in_reply_to_account_id IS NULL))"""
@@ -51,10 +59,10 @@ _HAS_MEDIA = "EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id
 
 
 async def _views(
-    conn: asyncpg.Connection, rows: list[asyncpg.Record], window: Window, viewer_id: int
+    conn: asyncpg.Connection, rows: list[asyncpg.Record], window: Window, viewer: Viewer
 ) -> list[StatusView]:
     ids = newest_first([row[0] for row in rows], window)
-    views = await load_status_views(conn, ids, viewer_id)
+    views = await load_status_views(conn, ids, viewer.account_id)
     return [views[i] for i in ids if i in views]
 
 
@@ -64,7 +72,7 @@ _HOME_BATCH = 200
 
 
 async def home_timeline(
-    conn: asyncpg.Connection, viewer_id: int, window: Window
+    conn: asyncpg.Connection, viewer: Viewer, window: Window
 ) -> list[StatusView]:
     """The viewer's home feed: what fan-out put there that the viewer may still see, without
     authors (or boosted authors) they have since blocked or muted."""
@@ -78,14 +86,14 @@ async def home_timeline(
                     WHERE h.account_id = $1{conditions}{order})
                 SELECT c.status_id,
                        s.id IS NOT NULL
-                       AND {visible_sql("s", "$1")}
-                       AND (s.reblog_of_id IS NULL OR {visible_sql("o", "$1")})
+                       AND {visible_sql("s", "$1", viewer)}
+                       AND (s.reblog_of_id IS NULL OR {visible_sql("o", "$1", viewer)})
                        AND NOT (ARRAY[s.account_id, o.account_id]
                                 && {hidden_accounts_sql("$1")}) AS shown
                 FROM candidates c
                 LEFT JOIN statuses s ON s.id = c.status_id
                 LEFT JOIN statuses o ON o.id = s.reblog_of_id""",
-            viewer_id,
+            viewer.account_id,
             *values,
         )
         ordered = sorted(rows, key=lambda r: r[0], reverse=window.min_id is None)
@@ -99,7 +107,7 @@ async def home_timeline(
         )
     # `shown` runs in reading order (oldest first for min_id), as `_views` expects.
     page = shown[: window.limit]
-    views = await load_status_views(conn, newest_first(page, window), viewer_id)
+    views = await load_status_views(conn, newest_first(page, window), viewer.account_id)
     return [views[i] for i in newest_first(page, window) if i in views]
 
 
@@ -123,25 +131,25 @@ class LiveFilter:
 
 
 async def public_timeline(
-    conn: asyncpg.Connection, viewer_id: int, window: Window, options: LiveFilter
+    conn: asyncpg.Connection, viewer: Viewer, window: Window, options: LiveFilter
 ) -> list[StatusView]:
     """The node's live feed (`local`), the remote statuses it knows (`remote`), or both.
 
-    Unlike Mastodon, `local` (node-internal) statuses are included: every viewer here is a
-    member of the node, and the API renders them as public with `local_only`, as glitch-soc
+    Unlike Mastodon, `local` (node-internal) statuses are included for those who may see them
+    (`content.access`), and the API renders them as public with `local_only`, as glitch-soc
     does for its local-only posts."""
-    args: list[object] = [viewer_id]
+    args: list[object] = [viewer.account_id]
     rows = await conn.fetch(
         f"""SELECT s.id
             FROM statuses s
             JOIN accounts a ON a.id = s.account_id AND a.suspended_at IS NULL
-            WHERE {_LIVE} AND {_NOT_A_REPLY_TO_OTHERS} AND {options.sql()}
-              AND {visible_sql("s", "$1")}
+            WHERE {_live(viewer)} AND {_NOT_A_REPLY_TO_OTHERS} AND {options.sql()}
+              AND {visible_sql("s", "$1", viewer)}
               AND s.account_id <> ALL({hidden_accounts_sql("$1")})
               AND {paged("s.id", window, args)}""",
         *args,
     )
-    return await _views(conn, rows, window, viewer_id)
+    return await _views(conn, rows, window, viewer)
 
 
 def normalise_tag(name: str) -> str:
@@ -172,7 +180,7 @@ class TagQuery:
 
 async def tag_timeline(
     conn: asyncpg.Connection,
-    viewer_id: int,
+    viewer: Viewer,
     window: Window,
     query: TagQuery,
     options: LiveFilter,
@@ -186,7 +194,7 @@ async def tag_timeline(
     anyone = sorted(set(main) | set(await find_tag_ids(conn, query.any[:TAGS_PER_MODE])))
     every = await find_tag_ids(conn, query.all[:TAGS_PER_MODE])
     excluded = await find_tag_ids(conn, query.none[:TAGS_PER_MODE])
-    args: list[object] = [viewer_id, anyone, every, excluded]
+    args: list[object] = [viewer.account_id, anyone, every, excluded]
     # One tag walks `status_tags (tag_id, status_id)` in order; several need de-duplication.
     if len(anyone) == 1:
         tag_match, distinct = "st.tag_id = ($2::bigint[])[1]", ""
@@ -197,7 +205,7 @@ async def tag_timeline(
             FROM status_tags st
             JOIN statuses s ON s.id = st.status_id
             JOIN accounts a ON a.id = s.account_id AND a.suspended_at IS NULL
-            WHERE {tag_match} AND {_LIVE} AND {options.sql()}
+            WHERE {tag_match} AND {_live(viewer)} AND {options.sql()}
               AND (cardinality($3::bigint[]) = 0 OR (
                    SELECT count(*) FROM status_tags x
                    WHERE x.status_id = s.id AND x.tag_id = ANY($3::bigint[])
@@ -205,9 +213,9 @@ async def tag_timeline(
               AND (cardinality($4::bigint[]) = 0 OR NOT EXISTS (
                    SELECT 1 FROM status_tags x
                    WHERE x.status_id = s.id AND x.tag_id = ANY($4::bigint[])))
-              AND {visible_sql("s", "$1")}
+              AND {visible_sql("s", "$1", viewer)}
               AND s.account_id <> ALL({hidden_accounts_sql("$1")})
               AND {paged("st.status_id", window, args)}""",
         *args,
     )
-    return await _views(conn, rows, window, viewer_id)
+    return await _views(conn, rows, window, viewer)

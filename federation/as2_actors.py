@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from federation.organisation_terms import LABELS, OrganisationDoc, parse_organisation
 from federation.origin import host_of, origin_of, same_origin
 from federation.signing_keys import KeyFormatError, load_public_key
 
@@ -89,6 +90,8 @@ class RemoteActorDoc:
     fields: tuple[ProfileField, ...]
     also_known_as: tuple[str, ...]
     moved_to: str | None
+    # A Rukun actor's typed organisation profile; None from other servers.
+    organisation: OrganisationDoc | None = None
 
     @property
     def domain(self) -> str:
@@ -187,12 +190,13 @@ def _public_keys(document: dict[str, Any], actor_id: str) -> tuple[PublicKeyDoc,
     return tuple(keys)
 
 
-def _fields(document: dict[str, Any]) -> tuple[ProfileField, ...]:
+def _fields(document: dict[str, Any], skipped: frozenset[str]) -> tuple[ProfileField, ...]:
+    """The `PropertyValue` attachments, except those named in `skipped`."""
     fields: list[ProfileField] = []
     for item in _values(document.get("attachment")):
         if isinstance(item, dict) and "PropertyValue" in _types(item):
             name, value = item.get("name"), item.get("value")
-            if isinstance(name, str) and isinstance(value, str):
+            if isinstance(name, str) and isinstance(value, str) and name not in skipped:
                 fields.append(ProfileField(name[:MAX_FIELD_NAME], value[:MAX_FIELD_VALUE]))
         if len(fields) == MAX_FIELDS:
             break
@@ -267,6 +271,10 @@ def parse_actor(document: dict[str, Any]) -> RemoteActorDoc:
         url = None  # as Mastodon: a profile page elsewhere could pass for someone else's
     approves = document.get("manuallyApprovesFollowers")
     discoverable = document.get("discoverable")
+    organisation = parse_organisation(document)
+    # A Rukun actor shows its typed values as attachments too (for Mastodon); they are kept
+    # typed, not a second time as free fields.
+    skipped = frozenset(LABELS.values()) if organisation is not None else frozenset()
     return RemoteActorDoc(
         id=actor_id,
         # One type is stored: of several actor types, the first in ACTOR_TYPES' sorted order.
@@ -286,11 +294,12 @@ def parse_actor(document: dict[str, Any]) -> RemoteActorDoc:
         manually_approves_followers=approves is True,
         # Mastodon reads a missing `discoverable` as false: not listed, not suggested.
         discoverable=discoverable is True,
-        fields=_fields(document),
+        fields=_fields(document, skipped),
         also_known_as=tuple(url for url in map(_url, _values(document.get("alsoKnownAs"))) if url)[
             :MAX_ALIASES
         ],
         moved_to=_url(document.get("movedTo")),
+        organisation=organisation,
     )
 
 

@@ -161,6 +161,8 @@ class Post:
     updated: datetime | None
     poll_options: tuple[str, ...] = ()
     quote: str | None = None
+    # FEP-1b12: the group the post belongs to (Lemmy, Mitra, Friendica send it).
+    audience: str | None = None
 
     @property
     def is_poll_vote(self) -> bool:
@@ -305,6 +307,7 @@ def parse_post(document: Any) -> Post:
         updated=parse_time(document.get("updated")),
         poll_options=_poll_options(document) if kind == "Question" else (),
         quote=quote,
+        audience=id_of(document.get("audience")),
     )
 
 

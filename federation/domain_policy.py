@@ -15,8 +15,9 @@ MODES = ("allowlist", "open")
 ALLOW = "allow"
 BLOCK = "block"
 # `suspend` cuts a domain off; `silence` keeps federating but marks the domain for moderation
-# (kept out of public views by the layers that show content).
-SEVERITIES = ("suspend", "silence")
+# (kept out of public views by the layers that show content); `noop` (Mastodon's) records the
+# domain, for its reject_media/reject_reports flags, and limits nothing.
+SEVERITIES = ("suspend", "silence", "noop")
 
 _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"(?=[^:]{{1,253}}(:|$)){_LABEL}(\.{_LABEL})*(:[0-9]{{1,5}})?")
@@ -73,5 +74,5 @@ def decide(mode: str, domain: str, rules: Mapping[str, DomainRule]) -> bool:
     if mode == "open":
         return True
     exact = rules.get(domain)
-    # A silenced domain is one the admins know and chose to keep: it still federates.
-    return exact is not None and (exact.policy == ALLOW or exact.severity == "silence")
+    # A silenced (or noop) domain is one the admins know and chose to keep: it still federates.
+    return exact is not None and (exact.policy == ALLOW or exact.severity != "suspend")

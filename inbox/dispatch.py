@@ -25,6 +25,7 @@ from inbox.handlers.actors import delete_actor, update_actor
 from inbox.handlers.blocks import handle_block
 from inbox.handlers.follows import handle_accept, handle_follow, handle_reject
 from inbox.handlers.interactions import handle_announce, handle_like
+from inbox.handlers.moves import handle_move
 from inbox.handlers.posts import delete_post, handle_create, update_post
 from inbox.handlers.reports import handle_flag
 from inbox.handlers.undo import handle_undo
@@ -63,6 +64,7 @@ HANDLERS: dict[str, ActivityHandler] = {
     "Announce": handle_announce,
     "Block": handle_block,
     "Flag": handle_flag,
+    "Move": handle_move,
 }
 
 

@@ -27,11 +27,13 @@ from federation.as2_objects import ObjectError, Post, parse_post, visibility_of
 from federation.http_client import FetchError
 from federation.origin import same_host
 from inbox.context import Ignored, InboxContext
+from outbox.group_distribution import distribute_to_groups
 
 log = logging.getLogger(__name__)
 MAX_ANCESTORS = 3
 MAX_MENTIONS = 50
 MAX_MENTION_FETCHES = 5
+ARTICLE_TYPES = ("Article", "Page")
 
 
 async def _mentioned(ctx: InboxContext, post: Post) -> tuple[int, ...]:
@@ -71,7 +73,10 @@ async def resolve_post(
         summary=post.summary,
         sensitive=post.sensitive,
         language=post.language,
-        title=post.name if post.type in ("Article", "Page") else None,
+        # An Article or Page is kept whole, with its name as title and its summary as such
+        # (not cut down to a link, as Mastodon does; on a Note `summary` is a content warning).
+        kind="article" if post.type in ARTICLE_TYPES else "note",
+        title=post.name if post.type in ARTICLE_TYPES else None,
         poll_options=post.poll_options,
         reply_to=reply_to,
         mention_ids=await _mentioned(ctx, post),
@@ -92,10 +97,18 @@ async def resolve_post(
     )
 
 
-async def store_draft(ctx: InboxContext, draft: RemoteDraft, *, delivered: bool) -> Status | None:
+async def store_draft(
+    ctx: InboxContext,
+    draft: RemoteDraft,
+    *,
+    delivered: bool,
+    addressed: tuple[int, ...] = (),
+) -> Status | None:
     """Store a resolved post with the author's counters; a delivered one (not one we fetched
-    for context) also goes to local followers' home feeds and notifies whom it mentions.
-    Returns the stored status, or the one stored before under the same uri."""
+    for context) also goes to local followers' home feeds and notifies whom it mentions, and
+    is announced by the groups hosted here it is addressed to (mentions and `addressed`:
+    local accounts named in `to`, `cc` or `audience`) or replies in. Returns the stored
+    status, or the one stored before under the same uri."""
     async with ctx.conn.transaction():
         # The activity itself is stored durably already and processing it again is harmless
         # (the status is unique by uri), so this commit need not wait for its WAL flush: a
@@ -108,10 +121,23 @@ async def store_draft(ctx: InboxContext, draft: RemoteDraft, *, delivered: bool)
             return await find_status_by_uri(ctx.conn, ctx.site, draft.uri)
         if delivered:
             await fan_out(ctx.conn, status, list(draft.mention_ids))
+            await distribute_to_groups(ctx.conn, ctx.site, status, (*draft.mention_ids, *addressed))
         # Last before the commit: the author's counters row is locked from here on, and
         # every other post by the same author waits for it.
         await adjust_stats(ctx.conn, draft.account_id, statuses=1, status_at=status.created_at)
     return status
+
+
+async def addressed_locals(ctx: InboxContext, post: Post) -> tuple[int, ...]:
+    """Local accounts a post names in `to`, `cc` or `audience` (a group is addressed so by
+    Lemmy, Mitra and Friendica, often without a mention)."""
+    found = []
+    for uri in dict.fromkeys((*post.to, *post.cc, post.audience or "")):
+        if uri and ctx.site.is_local_url(uri):
+            account = await account_by_uri(ctx.conn, ctx.site, uri)
+            if account is not None and account.is_local:
+                found.append(account.id)
+    return tuple(found)
 
 
 def check_author(post: Post, author_uri: str) -> None:

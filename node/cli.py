@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Any, TextIO
 
 import asyncpg
@@ -19,23 +20,39 @@ from actors.accounts import (
     list_members,
 )
 from actors.credentials import check_scopes, do_create_token
+from actors.invitations import (
+    InvitationError,
+    do_create_invitation,
+    do_revoke_invitation,
+    invitation_link,
+    list_invitations,
+    parse_duration,
+)
+from actors.news_subscription import do_subscribe_to_news
 from actors.node_policy import CHOICES, PolicyError, do_set_policy, load_policy, parse_value
+from actors.offboarding import do_offboard
 from actors.partners import (
+    RELATIONSHIPS,
+    DomainPolicy,
     PartnerError,
     do_allow_domain,
-    do_block_domain,
+    do_label_domain,
     do_remove_domain,
     list_domain_policies,
 )
 from actors.passwords import WeakPassword, generate_password
+from actors.roles import do_change_role
+from actors.site import Site
 from db.embedded import EmbeddedDatabaseError
 from db.migrate import migrate
 from db.pool import connection
 from federation.domain_policy import SEVERITIES
 from node import logs
 from node.database import database_url
+from node.export_cli import add_export, cmd_export
 from node.serve import serve
 from node.settings import FEDERATION_MODES, Settings, SettingsError, load
+from outbox.domain_blocks import do_block_domain_now
 
 
 class CommandError(Exception):
@@ -93,6 +110,44 @@ def _add_serve(commands: Any) -> None:
     )
 
 
+def _add_user_role(user_commands: Any) -> None:
+    role = user_commands.add_parser("role", help="give a member another role")
+    _add_common(role)
+    role.add_argument("name")
+    role.add_argument("new_role", metavar="ROLE", choices=ROLES)
+
+
+def _add_user_offboard(user_commands: Any) -> None:
+    offboard = user_commands.add_parser(
+        "offboard", help="a member leaves: read-only, archive link, then disabled"
+    )
+    _add_common(offboard)
+    offboard.add_argument("name")
+    offboard.add_argument(
+        "--read-only-days", type=float, default=14, help="days of read-only access (default 14)"
+    )
+    offboard.add_argument(
+        "--link-days",
+        type=float,
+        default=14,
+        help="days the archive link works after the account closes (default 14)",
+    )
+
+
+def _add_invite(commands: Any) -> None:
+    invite = commands.add_parser("invite", help="invitations to join the node")
+    actions = invite.add_subparsers(dest="invite_command", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="create an invitation and print its link")
+    _add_common(create)
+    create.add_argument("--role", choices=ROLES, default="customer")
+    create.add_argument("--expires-in", default="never", help="30m, 12h, 7d, 2w or never")
+    create.add_argument("--max-uses", type=int, help="how many may sign up with it")
+    _add_common(actions.add_parser("list", help="list invitations with their links"))
+    revoke = actions.add_parser("revoke", help="revoke an invitation")
+    _add_common(revoke)
+    revoke.add_argument("invitation_id", metavar="ID", type=int)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rukun", description="Run and manage a Rukun node.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -117,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub = user_commands.add_parser(action, help=text)
         _add_common(sub)
         sub.add_argument("name")
+    _add_user_role(user_commands)
+    _add_user_offboard(user_commands)
+    _add_invite(commands)
 
     token = commands.add_parser("token", help="manage API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
@@ -125,6 +183,20 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("name")
     create.add_argument("--scopes", default="read write follow")
 
+    _add_federation(commands)
+
+    policy = commands.add_parser("policy", help="the admins' choices for this node")
+    node_policy = policy.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
+    _add_common(node_policy.add_parser("list", help="show every choice and its value"))
+    change = node_policy.add_parser("set", help="change one choice")
+    _add_common(change)
+    change.add_argument("key", choices=sorted(CHOICES), metavar="KEY")
+    change.add_argument("value", metavar="VALUE", help="true/false, or domains separated by commas")
+    add_export(commands, _add_common)
+    return parser
+
+
+def _add_federation(commands: Any) -> None:
     federation = commands.add_parser("federation", help="choose the domains this node talks to")
     policy_commands = federation.add_subparsers(
         dest="federation_command", required=True, metavar="ACTION"
@@ -133,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(allow)
     allow.add_argument("target_domain", metavar="DOMAIN")
     allow.add_argument("--reason", default="")
+    _add_label_options(allow)
     block = policy_commands.add_parser("block", help="block a domain and its subdomains")
     _add_common(block)
     block.add_argument("target_domain", metavar="DOMAIN")
@@ -146,17 +219,23 @@ def build_parser() -> argparse.ArgumentParser:
     remove = policy_commands.add_parser("remove", help="forget the rule for a domain")
     _add_common(remove)
     remove.add_argument("target_domain", metavar="DOMAIN")
+    label = policy_commands.add_parser(
+        "label", help="name the organisation behind a domain's rule and its relationship"
+    )
+    _add_common(label)
+    label.add_argument("target_domain", metavar="DOMAIN")
+    _add_label_options(label)
     policy_list = policy_commands.add_parser("list", help="list allowed and blocked domains")
     _add_common(policy_list)
 
-    policy = commands.add_parser("policy", help="the admins' choices for this node")
-    node_policy = policy.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
-    _add_common(node_policy.add_parser("list", help="show every choice and its value"))
-    change = node_policy.add_parser("set", help="change one choice")
-    _add_common(change)
-    change.add_argument("key", choices=sorted(CHOICES), metavar="KEY")
-    change.add_argument("value", metavar="VALUE", help="true/false, or domains separated by commas")
-    return parser
+
+def _add_label_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--organisation", help='the organisation\'s name ("" clears it)')
+    parser.add_argument(
+        "--relationship",
+        choices=[*RELATIONSHIPS, ""],
+        help='how it relates to this organisation ("" clears it)',
+    )
 
 
 _SETTING_FLAGS = (
@@ -207,15 +286,17 @@ async def cmd_user(settings: Settings, args: argparse.Namespace, out: TextIO) ->
         password = generate_password() if args.password is None else args.password
 
         async def add(conn: asyncpg.Connection) -> None:
-            member = await do_create_member(
-                conn,
-                args.name,
-                args.role,
-                email=args.email,
-                password=password,
-                display_name=args.display_name,
-                password_change_required=args.password is None,
-            )
+            async with conn.transaction():
+                member = await do_create_member(
+                    conn,
+                    args.name,
+                    args.role,
+                    email=args.email,
+                    password=password,
+                    display_name=args.display_name,
+                    password_change_required=args.password is None,
+                )
+                await do_subscribe_to_news(conn, member.account.id)
             out.write(f"created {member.username} ({member.role})\n")
             if args.password is None:
                 out.write(f"one-time password: {password}\n")
@@ -227,10 +308,22 @@ async def cmd_user(settings: Settings, args: argparse.Namespace, out: TextIO) ->
             members = await list_members(conn)
             out.write(f"{'USERNAME':<24} {'ROLE':<10} {'STATUS':<9} EMAIL\n")
             for m in members:
-                status = "disabled" if m.disabled_at else "active"
+                status = "disabled" if m.disabled_at else "leaving" if m.leaves_at else "active"
                 out.write(f"{m.username:<24} {m.role:<10} {status:<9} {m.email or '-'}\n")
 
         await _with_database(settings, show)
+    elif args.user_command == "role":
+
+        async def change(conn: asyncpg.Connection) -> None:
+            member = await get_member(conn, args.name)
+            if member is None:
+                raise CommandError(f"no member named {args.name!r}")
+            changed = await do_change_role(conn, None, member, args.new_role)
+            out.write(f"{changed.username} is now {changed.role}\n")
+
+        await _with_database(settings, change)
+    elif args.user_command == "offboard":
+        await _with_database(settings, lambda conn: _offboard(conn, settings, args, out))
     else:
         disable = args.user_command == "disable"
 
@@ -239,6 +332,57 @@ async def cmd_user(settings: Settings, args: argparse.Namespace, out: TextIO) ->
             out.write(f"{member.username} {'disabled' if disable else 'enabled'}\n")
 
         await _with_database(settings, toggle)
+
+
+async def _offboard(
+    conn: asyncpg.Connection, settings: Settings, args: argparse.Namespace, out: TextIO
+) -> None:
+    member = await get_member(conn, args.name)
+    if member is None:
+        raise CommandError(f"no member named {args.name!r}")
+    done = await do_offboard(
+        conn,
+        None,
+        member.user_id,
+        read_only_for=timedelta(days=args.read_only_days),
+        link_after=timedelta(days=args.link_days),
+    )
+    site = Site(settings.domain, settings.scheme)
+    out.write(f"{member.username} is read-only until {done.leaves_at:%Y-%m-%d %H:%M} UTC, ")
+    out.write("then disabled; their internal content stays\n")
+    out.write(f"archive {done.export.id} is being prepared; give them this link, valid until ")
+    out.write(f"{done.download_expires_at:%Y-%m-%d %H:%M} UTC:\n")
+    out.write(f"{site.base_url}/exports/{done.export.id}/{done.download_token}\n")
+    out.write("until then they may name their new account (POST /api/v1/rukun/move)\n")
+
+
+async def cmd_invite(settings: Settings, args: argparse.Namespace, out: TextIO) -> None:
+    site = Site(settings.domain, settings.scheme)
+
+    async def run(conn: asyncpg.Connection) -> None:
+        if args.invite_command == "create":
+            invitation = await do_create_invitation(
+                conn,
+                None,
+                await load_policy(conn),
+                args.role,
+                expires_in=parse_duration(args.expires_in),
+                max_uses=args.max_uses,
+            )
+            out.write(invitation_link(site, invitation.code) + "\n")
+        elif args.invite_command == "revoke":
+            invitation = await do_revoke_invitation(conn, None, args.invitation_id)
+            out.write(f"revoked invitation {invitation.id}\n")
+        else:
+            out.write(f"{'ID':<20} {'ROLE':<10} {'USES':<9} {'EXPIRES':<26} STATE  LINK\n")
+            for i in await list_invitations(conn, None):
+                uses = f"{i.uses}/{i.max_uses if i.max_uses is not None else '-'}"
+                expires = i.expires_at.isoformat(timespec="minutes") if i.expires_at else "never"
+                state = "revoked" if i.revoked_at else "open"
+                link = invitation_link(site, i.code)
+                out.write(f"{i.id:<20} {i.role:<10} {uses:<9} {expires:<26} {state:<6} {link}\n")
+
+    await _with_database(settings, run)
 
 
 async def cmd_token(settings: Settings, args: argparse.Namespace, out: TextIO) -> None:
@@ -255,16 +399,38 @@ async def cmd_token(settings: Settings, args: argparse.Namespace, out: TextIO) -
     await _with_database(settings, create)
 
 
+def _label(rule: DomainPolicy) -> str:
+    if not rule.organisation and not rule.relationship:
+        return ""
+    parts = [p for p in (rule.organisation, rule.relationship) if p]
+    return f" ({', '.join(parts)})"
+
+
 async def cmd_federation(settings: Settings, args: argparse.Namespace, out: TextIO) -> None:
     action = args.federation_command
 
     async def run(conn: asyncpg.Connection) -> None:
         if action == "allow":
-            rule = await do_allow_domain(conn, args.target_domain, reason=args.reason)
-            out.write(f"allowed {rule.domain}\n")
+            rule = await do_allow_domain(
+                conn,
+                args.target_domain,
+                reason=args.reason,
+                organisation=args.organisation,
+                relationship=args.relationship,
+            )
+            out.write(f"allowed {rule.domain}{_label(rule)}\n")
+        elif action == "label":
+            rule = await do_label_domain(
+                conn,
+                args.target_domain,
+                organisation=args.organisation,
+                relationship=args.relationship,
+            )
+            out.write(f"labelled {rule.domain}{_label(rule) or ' (no label)'}\n")
         elif action == "block":
-            rule = await do_block_domain(
-                conn, args.target_domain, reason=args.reason, severity=args.severity
+            # As the admin API does: deliveries already queued there are dropped at once.
+            rule = await do_block_domain_now(
+                conn, None, args.target_domain, reason=args.reason, severity=args.severity
             )
             out.write(f"blocked {rule.domain} ({rule.severity})\n")
         elif action == "remove":
@@ -273,10 +439,17 @@ async def cmd_federation(settings: Settings, args: argparse.Namespace, out: Text
             out.write(f"removed {args.target_domain.strip().lower()}\n")
         else:
             out.write(f"federation mode: {settings.federation_mode}\n")
-            out.write(f"{'DOMAIN':<40} {'POLICY':<7} {'SEVERITY':<9} REASON\n")
+            out.write(
+                f"{'DOMAIN':<40} {'POLICY':<7} {'SEVERITY':<9} {'ORGANISATION':<30}"
+                f" {'RELATIONSHIP':<12} REASON\n"
+            )
             for rule in await list_domain_policies(conn):
                 severity = rule.severity if rule.policy == "block" else "-"
-                line = f"{rule.domain:<40} {rule.policy:<7} {severity:<9} {rule.reason or '-'}"
+                line = (
+                    f"{rule.domain:<40} {rule.policy:<7} {severity:<9}"
+                    f" {rule.organisation or '-':<30} {rule.relationship or '-':<12}"
+                    f" {rule.reason or '-'}"
+                )
                 out.write(line.rstrip() + "\n")
 
     await _with_database(settings, run)
@@ -290,7 +463,10 @@ async def cmd_policy(settings: Settings, args: argparse.Namespace, out: TextIO) 
             current = await load_policy(conn)
         for key in sorted(CHOICES):
             value = getattr(current, key)
-            shown = str(value).lower() if isinstance(value, bool) else ",".join(value) or "-"
+            if isinstance(value, bool | int):
+                shown = str(value).lower()
+            else:
+                shown = (value if isinstance(value, str) else ",".join(value)) or "-"
             out.write(f"{key:<28} {shown}\n")
 
     await _with_database(settings, run)
@@ -307,6 +483,8 @@ COMMANDS = {
     "token": cmd_token,
     "federation": cmd_federation,
     "policy": cmd_policy,
+    "invite": cmd_invite,
+    "export": cmd_export,
 }
 
 
@@ -323,6 +501,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         MemberError,
         PartnerError,
         PolicyError,
+        InvitationError,
         WeakPassword,
         CommandError,
         EmbeddedDatabaseError,

@@ -9,6 +9,8 @@ from datetime import datetime
 
 import asyncpg
 
+from actors.accounts import Member
+from actors.audit import record_action
 from db.queue import enqueue
 from outbox.delivery import DEAD, DELIVERY_JOB, DONE, JOB_ATTEMPTS, QUEUED
 
@@ -88,3 +90,75 @@ async def discard_delivery(conn: asyncpg.Connection, delivery_id: int) -> bool:
         "DELETE FROM deliveries WHERE id = $1 AND state = 'dead'", delivery_id
     )
     return status == "DELETE 1"
+
+
+async def do_retry_dead_letter(
+    conn: asyncpg.Connection, actor: Member | None, delivery_id: int
+) -> bool:
+    """An admin sends a dead letter again (`retry_delivery`), on the audit log."""
+    async with conn.transaction():
+        delivery = await get_delivery(conn, delivery_id)
+        if delivery is None or not await retry_delivery(conn, delivery_id):
+            return False
+        await record_action(
+            conn, actor, "retry_delivery", "delivery", delivery_id, details=_details(delivery)
+        )
+    return True
+
+
+async def do_discard_dead_letter(
+    conn: asyncpg.Connection, actor: Member | None, delivery_id: int
+) -> bool:
+    """An admin gives up on a dead letter for good, on the audit log."""
+    async with conn.transaction():
+        delivery = await get_delivery(conn, delivery_id)
+        if delivery is None or not await discard_delivery(conn, delivery_id):
+            return False
+        await record_action(
+            conn, actor, "discard_delivery", "delivery", delivery_id, details=_details(delivery)
+        )
+    return True
+
+
+def _details(delivery: Delivery) -> dict[str, object]:
+    return {"host": delivery.host, "activity_id": delivery.activity_id}
+
+
+@dataclass(frozen=True, slots=True)
+class HostHealth:
+    """How deliveries to one host are going: counts by state, and the latest error."""
+
+    host: str
+    queued: int
+    failing: int  # queued after at least one failed attempt
+    done: int
+    dead: int
+    last_error: str | None
+    last_error_at: datetime | None
+
+
+async def host_health(conn: asyncpg.Connection, limit: int = 200) -> list[HostHealth]:
+    """Per host, the troubled first (dead, then failing), then the busiest."""
+    rows = await conn.fetch(
+        """SELECT host,
+                  count(*) FILTER (WHERE state = 'queued') AS queued,
+                  count(*) FILTER (WHERE state = 'queued' AND attempts > 0) AS failing,
+                  count(*) FILTER (WHERE state = 'done') AS done,
+                  count(*) FILTER (WHERE state = 'dead') AS dead,
+                  (array_agg(last_error ORDER BY coalesce(finished_at, next_attempt_at) DESC)
+                     FILTER (WHERE last_error IS NOT NULL))[1] AS last_error,
+                  max(coalesce(finished_at, next_attempt_at))
+                     FILTER (WHERE last_error IS NOT NULL) AS last_error_at
+           FROM deliveries GROUP BY host
+           ORDER BY 5 DESC, 3 DESC, count(*) DESC, host LIMIT $1""",
+        limit,
+    )
+    return [HostHealth(**dict(row)) for row in rows]
+
+
+async def failing_count(conn: asyncpg.Connection) -> int:
+    """Deliveries still queued after a failed attempt."""
+    count: int = await conn.fetchval(
+        "SELECT count(*) FROM deliveries WHERE state = 'queued' AND attempts > 0"
+    )
+    return count

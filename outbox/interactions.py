@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncpg
 
 from actors.profiles import adjust_stats
+from actors.remote import RemoteLookup
 from actors.site import Site
+from content.compose import resolve_remote_mentions
 from content.edits import Edit, check_edit, store_edit
 from content.favourite_ids import favourite_id
 from content.favourites import add_favourite, remove_favourite
@@ -197,12 +199,21 @@ async def do_delete_status(
 
 
 async def do_edit_status(
-    conn: asyncpg.Connection, site: Site, editor_id: int, status: Status, edit: Edit
+    conn: asyncpg.Connection,
+    site: Site,
+    editor_id: int,
+    status: Status,
+    edit: Edit,
+    *,
+    remote: RemoteLookup | None = None,
 ) -> Status:
     """Edit the status (by its author, as callers ensure); returns it as it now stands.
     Accounts newly mentioned hear of it; accounts that boosted it get an `update`
     notification, as in Mastodon. Raises content.compose.ComposeError (a 422), or LookupError
-    when the status is gone."""
+    when the status is gone. With `remote`, remote accounts the new text mentions for the
+    first time are resolved first, as for a new post."""
+    if remote is not None:
+        await resolve_remote_mentions(conn, site, edit.text, remote)
     checked = await check_edit(conn, site, status, edit)
     async with conn.transaction():
         result = await store_edit(conn, status.id, checked, editor_id)

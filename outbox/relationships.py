@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from actors.accounts import Account
+from actors.groups import get_group, join_answer
 from actors.profiles import adjust_stats, load_accounts
 from actors.relationship_ids import block_id, follow_uri
 from actors.relationships import (
@@ -36,6 +37,7 @@ from actors.relationships import (
     upsert_mute,
 )
 from actors.site import Site
+from content.access import load_viewer
 from content.account_statuses import merge_into_home_feed
 from content.feeds import drop_author_from_feed
 from content.notifications import notify, withdraw, withdraw_all
@@ -75,7 +77,7 @@ async def _start_following(
     await adjust_stats(conn, follower.id, following=1)
     await adjust_stats(conn, target_id, followers=1)
     if follower.is_local:
-        await merge_into_home_feed(conn, follower.id, target_id)
+        await merge_into_home_feed(conn, await load_viewer(conn, follower.id), target_id)
     return True
 
 
@@ -127,7 +129,15 @@ async def do_follow(
         if requested is not None:
             await update_follow_options(conn, "follow_requests", follower.id, target.id, options)
             return
-        if target.locked or not target.is_local:
+        locked = target.locked
+        group = await get_group(conn, target.id) if target.actor_type == "Group" else None
+        if group is not None and target.is_local:
+            # Joining a group hosted here is following it, answered by its policy.
+            answer = await join_answer(conn, group, follower)
+            if answer == "reject":
+                raise NotAllowed("This action is not allowed")
+            locked = answer == "request"
+        if locked or not target.is_local:
             # A remote account answers with Accept or Reject, as a locked one does.
             uri = None if target.is_local else new_follow_uri(site, follower)
             if await insert_follow_request(conn, follower.id, target.id, options, uri):

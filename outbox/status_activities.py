@@ -17,6 +17,7 @@ from collections.abc import Iterable
 import asyncpg
 
 from actors.accounts import Account
+from actors.integrity_keys import integrity_key
 from actors.profiles import load_accounts
 from actors.remote import inbox_for, remote_followers_inboxes
 from actors.site import Site
@@ -27,6 +28,7 @@ from outbox.as2 import activities
 from outbox.as2.note import render_note
 from outbox.delivery import queue_deliveries
 from outbox.served_documents import boost_announce
+from outbox.signed_objects import with_integrity_terms, with_proof
 from outbox.status_documents import note_data, status_uri_of
 
 
@@ -55,6 +57,8 @@ async def _status_inboxes(
     direct = status.visibility == "direct"
     inboxes = [] if direct else await remote_followers_inboxes(conn, status.account_id)
     reached = [*(m.id for m in parts.mentions), *also]
+    if parts.group is not None:
+        reached.append(parts.group.id)  # FEP-1b12: the group passes it on to its members
     if parts.in_reply_to is not None and not direct:
         reached.append(parts.in_reply_to.account_id)
     return inboxes + await inboxes_of(conn, reached)
@@ -87,7 +91,11 @@ async def federate_own_status(
     else:
         note = render_note(note_data(site, status, author.username, parts))
         if kind == "Create":
+            # With the author's integrity proof (FEP-8b32), as Mitra sends it.
             activity = activities.create(note)
+            activity["@context"] = with_integrity_terms(activity["@context"])
+            key = await integrity_key(conn, status.account_id)
+            activity = with_proof(activity, site, author.username, key)
         elif kind == "Update":
             activity = activities.update_note(note, status.edited_at or status.created_at)
             also = await reblogger_ids(conn, status.id)

@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from actors.site import Site
+from content.articles import article_url
 from content.status_parts import AccountRef, StatusParts, StatusRef, status_parts
 from content.statuses import Status
 from outbox.as2.note import Attachment, Hashtag, Mention, NoteData, NotFederated, render_note
@@ -60,15 +61,17 @@ def note_data(site: Site, status: Status, author: str, parts: StatusParts) -> No
     if status.visibility == "local":
         raise NotFederated(f"status {status.id} is internal to this node")
     attachments = (_attachment(site, row) for row in parts.media)
+    group = actor_uri_of(site, parts.group) if parts.group else None
+    article = status.is_article
     return NoteData(
         id=site.status_uri(author, status.id),
-        url=site.status_url(author, status.id),
+        url=article_url(site, author, status.id) if article else site.status_url(author, status.id),
         attributed_to=site.actor_url(author),
         followers_url=site.followers_url(author),
         visibility=status.visibility,
         content=status.content,
         published=status.created_at,
-        summary=status.spoiler_text,
+        summary=status.summary if article else status.spoiler_text,
         sensitive=status.sensitive,
         language=status.language,
         updated=status.edited_at,
@@ -79,6 +82,11 @@ def note_data(site: Site, status: Status, author: str, parts: StatusParts) -> No
         ),
         hashtags=tuple(Hashtag(site.tag_url(name), name) for name in parts.tags),
         attachments=tuple(a for a in attachments if a is not None),
+        audience=group,
+        audience_followers=f"{group}/followers" if group and parts.group_members_only else None,
+        kind=status.kind,
+        title=status.title,
+        markdown=status.text if article else "",
     )
 
 

@@ -48,3 +48,18 @@ ensure_venv() {
         touch "$stamp"
     fi
 }
+
+# ensure_browser: the browser tests drive Debian's chromium; install it when missing and we may.
+ensure_browser() {
+    if [ -x /usr/bin/chromium ]; then
+        return 0
+    fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "Installing Debian's chromium for the browser tests ..." >&2
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        return 0
+    fi
+    echo "the browser tests need /usr/bin/chromium: install your distribution's chromium" >&2
+    return 1
+}

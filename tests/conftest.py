@@ -7,10 +7,12 @@ A template database is migrated once per run; each test gets a fresh copy of it
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -28,6 +30,7 @@ from web.app import create_app
 from web.config import WebConfig
 
 TEST_DOMAIN = "rukun.test"
+T = TypeVar("T")
 
 
 def with_database(url: str, name: str) -> str:
@@ -41,6 +44,17 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if url:
         return url
     return embedded.start(tmp_path_factory.mktemp("embedded-pg"))
+
+
+def run_sync(work: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run`, also from a thread whose event loop is already running (Playwright's
+    synchronous API keeps one running in the test's thread): then on a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 async def _admin(server_url: str, *statements: str) -> None:
@@ -60,9 +74,9 @@ def template_database(server_url: str) -> Iterator[str]:
             # of a test network never share one.
             await migrate(conn)
 
-    asyncio.run(build())
+    run_sync(build())
     yield name
-    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run_sync(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
@@ -72,13 +86,13 @@ def fresh_database(server_url: str, template_database: str) -> Callable[[], str]
 
     def make() -> str:
         name = f"rukun_test_{uuid.uuid4().hex[:12]}"
-        asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+        run_sync(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
         made.append(name)
         return with_database(server_url, name)
 
     yield make  # type: ignore[misc]
     for name in made:
-        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run_sync(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
@@ -90,9 +104,9 @@ def database_url(fresh_database: Callable[[], str]) -> str:
 def empty_database(server_url: str) -> Iterator[str]:
     """A database with no tables at all, for migration tests."""
     name = f"rukun_empty_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    run_sync(_admin(server_url, f'CREATE DATABASE "{name}"'))
     yield with_database(server_url, name)
-    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run_sync(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture

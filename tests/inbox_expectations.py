@@ -69,7 +69,7 @@ EXPECTED: dict[str, str] = {
         "ignored: a poll vote (polls are not kept here)"
     ),
     "gotosocial/docs_like_approval.json": "not an activity",
-    "gotosocial/docs_move_account.json": "ignored: Move activities are not supported",
+    "gotosocial/docs_move_account.json": "ignored: the target of the Move could not be fetched",
     "gotosocial/docs_person_with_fields.json": "not an activity",
     "gotosocial/docs_reject_reply.json": "ignored: the object is not an account on this node",
     "guppe/group.json": "not an activity",
@@ -137,7 +137,7 @@ EXPECTED: dict[str, str] = {
     "mastodon/delete_actor_inline_person.json": "done",
     "mastodon/delete_actor_self.json": "done",
     "mastodon/delete_note_tombstone.json": "ignored: a delete of something we do not have",
-    "mastodon/docs_move_account.json": "ignored: Move activities are not supported",
+    "mastodon/docs_move_account.json": "ignored: the target of the Move could not be fetched",
     "mastodon/featured_collection.json": "not an activity",
     "mastodon/flag_report.json": "ignored: a report about nothing on this node",
     "mastodon/follow.json": "ignored: the object is not an account on this node",
@@ -222,4 +222,19 @@ EXPECTED: dict[str, str] = {
     "wordpress/group_blog.json": "not an activity",
     "wordpress/organization_wedistribute.json": "not an activity",
     "wordpress/person.json": "not an activity",
+}
+
+# Long-form posts (Article, Page) kept whole with their title (tests/test_inbox_fixtures.py):
+# file → the title they are stored under. The bare objects are delivered in a Create from
+# their author, as their servers send them.
+KEPT_IN_FULL: dict[str, str] = {
+    "plume/article.json": "This Month in Plume: June 2018",
+    "wordpress/article_large.json": "An Epic 3D-Printed Fan Expansion for Last Light",
+    "wordpress/create_article_wedistribute.json": (
+        "The end is near: Mastodon plans to drop OStatus support"
+    ),
+    "nodebb/article_topic.json": "Welcome to your NodeBB!",
+    "prismo/create_article_url_array.json": "Introducing: Federated follows!",
+    "lemmy/page.json": "Post title",
+    "lemmy/create_page.json": "test post",
 }

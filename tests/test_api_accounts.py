@@ -191,6 +191,31 @@ def test_update_credentials_avatar_and_header(live_node: LiveNode) -> None:
     assert response.status_code == 422 and "error" in response.json()
 
 
+def test_delete_avatar_and_header(live_node: LiveNode) -> None:
+    alice = live_node.member("alice")
+    api = client(live_node, alice)
+    updated = api.account_update_credentials(
+        avatar=png(),
+        avatar_mime_type="image/png",
+        header=png(300, 100),
+        header_mime_type="image/png",
+    )
+    avatar = live_node.config.media_root / updated.avatar.removeprefix("https://rukun.test/system/")
+    header = live_node.config.media_root / updated.header.removeprefix("https://rukun.test/system/")
+
+    # Mastodon.py's DELETE /api/v1/profile/avatar answers the credential account
+    cleared = api.account_delete_avatar()
+    assert cleared.avatar == "https://rukun.test/static/avatar.png"
+    assert cleared.header == updated.header
+    assert not avatar.exists() and header.is_file()
+    cleared = api.account_delete_header()
+    assert cleared.header == "https://rukun.test/static/header.png"
+    assert not header.exists()
+    # Deleting again is no error; without a token it is
+    assert api.account_delete_header().header == cleared.header
+    assert raw(live_node, "DELETE", "/api/v1/profile/avatar", None).status_code == 401
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [

@@ -183,6 +183,10 @@ async def test_the_instance_actor_is_public(client: TestClient) -> None:
     document = await response.json(content_type=None)
     assert document["type"] == "Application"
     assert document["outbox"] == f"{BASE}/actor/outbox"
+    outbox = await get(client, "/actor/outbox")
+    assert outbox.status == 200
+    collection = await outbox.json(content_type=None)
+    assert (collection["id"], collection["totalItems"]) == (f"{BASE}/actor/outbox", 0)
 
 
 # --- statuses -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
+from aiohttp.test_utils import TestClient
 
 from actors.partners import (
     PartnerError,
@@ -15,6 +16,11 @@ from actors.partners import (
     list_domain_policies,
 )
 from federation.domain_policy import DomainError, covering_domains, normalise_domain
+from tests.conftest import MakeMember
+from tests.inbox_helpers import deliver, remote_actor
+from tests.signed_fetches import RemoteActor, signed_get
+from tests.test_authorized_fetch import KEY_DOCUMENT_KEYS
+from tests.test_inbox import note_create
 
 
 @pytest.mark.parametrize(
@@ -110,3 +116,32 @@ async def test_bad_domains_are_refused_with_nothing_stored(conn: asyncpg.Connect
         with pytest.raises(PartnerError, match="is not a domain name"):
             await action(conn, "https://b.test/users/bob")
     assert await list_domain_policies(conn) == []
+
+
+async def test_blocking_a_labelled_partner_takes_effect_at_once_both_ways(
+    client: TestClient, conn: asyncpg.Connection, make_member: MakeMember
+) -> None:
+    """Outbound, a delivery queued before the block is never sent (tests/test_delivery.py,
+    `test_a_domain_the_policy_refuses_is_never_contacted`); here, inbound and fetches."""
+    # Given a labelled partner whose activities arrive and whose fetches are served
+    await make_member("alice")
+    await do_allow_domain(conn, "b.test", organisation="Beta Ltd", relationship="customer")
+    bob = await remote_actor(conn, "https://b.test/users/bob")
+    signer = RemoteActor(bob.id, bob.uri, bob.key_id, bob.private_pem, "b.test")
+    assert (await deliver(client, bob, note_create(bob.uri, 1)))[0] == 202
+    assert await conn.fetchval("SELECT count(*) FROM inbound_activities") == 1
+    assert "attachment" in (await signed_get(client, signer, "/users/alice"))[1]
+
+    # When an admin blocks it
+    await do_block_domain(conn, "b.test", reason="contract ended")
+
+    # Then its inbox POSTs get 202 and nothing is stored, and its fetches get only the key
+    status, _ = await deliver(client, bob, note_create(bob.uri, 2))
+    assert status == 202
+    assert await conn.fetchval("SELECT count(*) FROM inbound_activities") == 1
+    _status, actor = await signed_get(client, signer, "/users/alice")
+    assert set(actor) == KEY_DOCUMENT_KEYS  # not the profile: no attachment, no department
+    assert not await allows_domain(conn, "b.test")
+    # The label stays, for the day the block is lifted
+    rule = await get_domain_policy(conn, "b.test")
+    assert rule is not None and (rule.organisation, rule.relationship) == ("Beta Ltd", "customer")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from content.access import load_viewer
 from content.timelines import home_timeline
 from db.keyset import Window
 from tests.conftest import MakeMember
@@ -45,14 +46,19 @@ async def test_hidden_statuses_do_not_shorten_the_page(
     )
 
     # When she reads her home timeline
-    page = await home_timeline(conn, reader.account.id, Window(limit=20))
+    viewer = await load_viewer(conn, reader.account.id)
+    page = await home_timeline(conn, viewer, Window(limit=20))
 
     # Then she gets the twenty newest visible statuses, newest first
     assert [v.status.id for v in page] == older[::-1][:20]
 
     # And paging with min_id reads just above it, still newest first
-    above = await home_timeline(conn, reader.account.id, Window(min_id=older[4], limit=3))
+    above = await home_timeline(
+        conn, await load_viewer(conn, reader.account.id), Window(min_id=older[4], limit=3)
+    )
     assert [v.status.id for v in above] == [older[7], older[6], older[5]]
     # And max_id continues below the page
-    below = await home_timeline(conn, reader.account.id, Window(max_id=older[10], limit=40))
+    below = await home_timeline(
+        conn, await load_viewer(conn, reader.account.id), Window(max_id=older[10], limit=40)
+    )
     assert [v.status.id for v in below] == older[:10][::-1]

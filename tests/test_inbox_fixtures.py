@@ -18,6 +18,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from actors.site import Site
+from content.sanitise import html_to_text, sanitise_article_html
+from content.status_views import load_status_views
 from federation.as2_objects import (
     POST_TYPES,
     ObjectError,
@@ -26,10 +28,11 @@ from federation.as2_objects import (
     type_of,
 )
 from tests.conftest import MakeMember
-from tests.inbox_expectations import EXPECTED
+from tests.inbox_expectations import EXPECTED, KEPT_IN_FULL
 from tests.inbox_helpers import deliver, drain, offline_config, remote_actor
 from tests.shared_files import ACTIVITY_FIXTURES
 from web.config import WebConfig
+from web.mastodon.entities.statuses import render_status
 
 INDEX: list[dict[str, Any]] = json.loads((ACTIVITY_FIXTURES / "index.json").read_text())
 
@@ -143,3 +146,71 @@ async def test_an_activity_is_handled_or_deliberately_ignored(
             post.id,
         )
         assert in_feed == (0 if stored["visibility"] == "direct" else 1)
+
+
+def _as_create(document: dict[str, Any]) -> dict[str, Any]:
+    """A bare post as its server delivers it: in a Create from its author."""
+    if type_of(document) == "Create":
+        return document
+    post = parse_post(document)
+    assert post.attributed_to is not None
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{post.id}#create",
+        "type": "Create",
+        "actor": post.attributed_to,
+        "to": document.get("to"),
+        "cc": document.get("cc"),
+        "object": document,
+    }
+
+
+@pytest.mark.parametrize("path", sorted(KEPT_IN_FULL))
+async def test_a_long_form_post_is_kept_in_full_with_its_title_and_summary(
+    *,
+    path: str,
+    client: TestClient,
+    conn: asyncpg.Connection,
+    pool: asyncpg.Pool,
+    web_config: WebConfig,
+    site: Site,
+    make_member: MakeMember,
+) -> None:
+    # Given the author, cached, followed by a member here
+    activity = _as_create(_load({"path": path}))
+    post = parse_post(parse_activity(activity).embedded)
+    sender = await remote_actor(conn, parse_activity(activity).actor)
+    follower = await make_member("follower")
+    await conn.execute(
+        "INSERT INTO follows (account_id, target_account_id) VALUES ($1, $2)",
+        follower.account.id,
+        sender.id,
+    )
+
+    # When the Article or Page is delivered and processed
+    status, body = await deliver(client, sender, activity)
+    assert status == 202, body
+    await drain(pool, web_config)
+    assert await _outcome(conn) == "done"
+
+    # Then it is stored whole: title, summary (not a content warning), every word of the body
+    row = await conn.fetchrow(
+        "SELECT id, kind, title, summary, spoiler_text, content, text FROM statuses WHERE uri = $1",
+        post.id,
+    )
+    assert row is not None
+    assert (row["kind"], row["title"]) == ("article", KEPT_IN_FULL[path])
+    assert row["summary"] == html_to_text(post.summary or "")
+    assert row["spoiler_text"] == ""
+    assert row["content"] == sanitise_article_html(post.content, None)
+    assert "<script" not in row["content"]
+    original_words = html_to_text(post.content).split()
+    assert row["text"].split() == original_words
+    # Apps see its title, summary and a link to the whole of it on this node
+    views = await load_status_views(conn, [row["id"]], follower.account.id)
+    shown = render_status(views[row["id"]], site, follower.account.id)
+    assert f"<strong>{KEPT_IN_FULL[path]}" in shown["content"].replace("&#x27;", "'")
+    assert f'/articles/{row["id"]}">Read the article</a>' in shown["content"]
+    assert shown["rukun"]["kind"] == "article"
+    assert shown["rukun"]["title"] == KEPT_IN_FULL[path]
+    assert shown["spoiler_text"] == ""

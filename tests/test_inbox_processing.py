@@ -5,6 +5,7 @@ idempotent. Deliveries go through the real inbox and the real worker."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -301,6 +302,25 @@ async def test_an_update_edits_with_history_and_a_delete_removes(
     # A Create delivered again after the Delete does not bring it back
     create["id"] += "-again"
     assert (await send(create)).startswith("ignored: the post was deleted")
+
+
+async def test_an_update_of_a_post_we_missed_is_its_create_while_recent(
+    send: Send, conn: asyncpg.Connection, alice: Member, mallory: RemoteActor
+) -> None:
+    await followed_by_alice(conn, alice, mallory)
+    # An edit of a post from 2025 that never reached us is an edit we were not interested in
+    old = note_create(mallory.uri, number=1)["object"]
+    update = activity("Update", mallory.uri, {**old, "updated": "2025-01-03T00:00:00Z"})
+    assert (await send(update)).startswith("ignored: an edit of a post we do not have")
+    # A recent one arrived before its Create (or its Create never came): kept as a new post
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    recent = note_create(mallory.uri, number=2, published=now, content="<p>Fresh</p>")
+    assert await send(activity("Update", mallory.uri, recent["object"], number=2)) == "done"
+    assert await conn.fetchval("SELECT content FROM statuses") == "<p>Fresh</p>"
+    assert await conn.fetchval("SELECT count(*) FROM home_feed") == 1
+    # And the Create that comes after changes nothing
+    assert await send(recent) == "done"
+    assert await conn.fetchval("SELECT count(*) FROM statuses") == 1
 
 
 async def test_script_and_style_are_removed_from_remote_html(

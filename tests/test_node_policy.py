@@ -48,3 +48,22 @@ async def test_cli_lists_and_sets(rukun: Rukun) -> None:
     run = await rukun("policy", "set", "hide_usage_counts", "maybe")
     assert run.code == 1
     assert run.err == "rukun: error: hide_usage_counts is true or false, not 'maybe'\n"
+
+
+async def test_a_number_of_days_is_a_whole_number(conn: asyncpg.Connection) -> None:
+    assert (await load_policy(conn)).move_cooldown_days == 30
+    policy = await do_set_policy(conn, "move_cooldown_days", 7)
+    assert policy.move_cooldown_days == 7
+    for wrong in ("7", -1, True, 1.5):
+        with pytest.raises(PolicyError, match="whole number"):
+            await do_set_policy(conn, "move_cooldown_days", wrong)
+    assert (await load_policy(conn)).move_cooldown_days == 7
+
+
+async def test_cli_sets_a_number(rukun: Rukun) -> None:
+    run = await rukun("policy", "set", "move_cooldown_days", "0")
+    assert run.code == 0, run.err
+    assert "move_cooldown_days           0\n" in run.out
+    run = await rukun("policy", "set", "move_cooldown_days", "soon")
+    assert run.code == 1
+    assert run.err == "rukun: error: move_cooldown_days is a whole number, not 'soon'\n"

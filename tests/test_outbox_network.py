@@ -202,6 +202,19 @@ def test_likes_boosts_edits_and_deletes_travel_to_the_author(network: Network) -
     assert copy_of(bob, status["uri"]) is None
 
 
+def test_an_edit_that_mentions_someone_new_reaches_them(network: Network) -> None:
+    a, c = network["a.test"], network["c.test"]
+    alice, carol = api(a, "alice"), api(c, "carol")
+    status = alice.status_post("Draft for review")
+    # carol@c.test is not known on a.test until the edit names her
+    edited = alice.status_update(status["id"], "Draft for review, @carol@c.test please look")
+    assert [m["acct"] for m in edited["mentions"]] == ["carol@c.test"]
+    network.settle()
+    (mention,) = carol.notifications(types=["mention"])
+    assert mention["status"]["uri"] == status["uri"]
+    assert "please look" in mention["status"]["content"]
+
+
 def test_relationships_travel_both_ways(network: Network) -> None:
     a, c = network["a.test"], network["c.test"]
     alice = api(a, "alice")

@@ -413,3 +413,83 @@ async def test_an_internal_status_is_never_rendered(
     status = await do_post(conn, site, alice.id, Draft(text="staff only", visibility="local"))
     with pytest.raises(NotFederated):
         await load_note(conn, site, status, "alice")
+
+
+# -- articles ---------------------------------------------------------------------------------
+
+
+def test_an_article_carries_its_title_summary_html_and_markdown_source() -> None:
+    rendered = render_note(
+        note(
+            kind="article",
+            title="Quarterly report",
+            summary="What we shipped",
+            url="https://a.test/@alice/articles/1",
+            content="<h2>Shipped</h2><p>Everything</p>",
+            markdown="## Shipped\n\nEverything",
+        )
+    )
+    assert rendered["type"] == "Article"
+    assert rendered["name"] == "Quarterly report"
+    assert rendered["summary"] == "What we shipped"
+    assert rendered["mediaType"] == "text/html"
+    assert rendered["source"] == {
+        "content": "## Shipped\n\nEverything",
+        "mediaType": "text/markdown",
+    }
+    assert rendered["url"] == "https://a.test/@alice/articles/1"
+    assert check_context(rendered) == "compact"
+    node = expanded(rendered)
+    assert node["@type"] == [f"{AS}Article"]
+    assert node[f"{AS}name"] == [{"@value": "Quarterly report"}]
+    # Our own inbox reads it back as an article, summary as a summary
+    post = parse_post(rendered)
+    assert (post.type, post.name) == ("Article", "Quarterly report")
+    assert post.summary == "What we shipped"
+    assert post.content == "<h2>Shipped</h2><p>Everything</p>"
+
+
+async def test_a_stored_article_renders_whole_with_its_page_and_images(
+    conn: asyncpg.Connection, make_member: MakeMember, site: Site
+) -> None:
+    alice = (await make_member("alice")).account
+    media_id = await conn.fetchval(
+        """INSERT INTO media_attachments (account_id, type, state, file_key, content_type)
+           VALUES ($1, 'image', 'ready', 'k/chart.png', 'image/png') RETURNING id""",
+        alice.id,
+    )
+    body = f"# Results\n\n![the chart](media:{media_id})\n\n<script>alert(1)</script>"
+    status = await do_post(
+        conn,
+        site,
+        alice.id,
+        Draft(kind="article", title="Results", summary="In short", text=body, language="en"),
+    )
+
+    rendered = await load_note(conn, site, status, "alice")
+
+    assert rendered["type"] == "Article"
+    assert rendered["url"] == f"{site.base_url}/@alice/articles/{status.id}"
+    assert (rendered["name"], rendered["summary"]) == ("Results", "In short")
+    assert rendered["source"] == {"content": body, "mediaType": "text/markdown"}
+    assert "<h1>Results</h1>" in rendered["content"]
+    assert f'<img src="{site.media_url("k/chart.png")}" alt="the chart">' in rendered["content"]
+    assert "<script" not in rendered["content"]
+    assert "&lt;script&gt;" in rendered["content"]
+    # The image named in the body is attached, so other servers can show it too
+    assert [a["url"] for a in rendered["attachment"]] == [site.media_url("k/chart.png")]
+    assert rendered["sensitive"] is False
+
+
+async def test_an_internal_article_is_never_rendered(
+    conn: asyncpg.Connection, make_member: MakeMember, site: Site
+) -> None:
+    alice = (await make_member("alice")).account
+    status = await do_post(
+        conn,
+        site,
+        alice.id,
+        Draft(kind="article", title="Staff", text="Only us", visibility="local"),
+    )
+    with pytest.raises(NotFederated):
+        await load_note(conn, site, status, "alice")

@@ -260,3 +260,15 @@ def test_trusted_proxies_setting(tmp_path: Any) -> None:
     with pytest.raises(SettingsError) as caught:
         load({}, environ={"RUKUN_TRUSTED_PROXIES": "nope"})
     assert "(from RUKUN_TRUSTED_PROXIES)" in str(caught.value)
+
+
+async def test_https_as_the_proxy_saw_it_asks_browsers_to_keep_to_https(proxied: Any) -> None:
+    browser = await proxied(LOOPBACK)
+    secure = await browser.get("/auth/sign_in", headers={"X-Forwarded-Proto": "https"})
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000"
+    plain = await browser.get("/auth/sign_in")
+    assert "Strict-Transport-Security" not in plain.headers
+    # A client that is not the proxy cannot claim https for itself
+    direct = await proxied(ELSEWHERE)
+    claimed = await direct.get("/auth/sign_in", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in claimed.headers

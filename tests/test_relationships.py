@@ -23,6 +23,7 @@ from actors.relationships import (
     load_relationship,
 )
 from actors.site import Site
+from content.access import load_viewer
 from content.account_statuses import ProfileFilter, merge_into_home_feed, profile_status_ids
 from content.compose import Draft
 from db.keyset import Window
@@ -120,7 +121,7 @@ async def test_merge_is_bounded(
     alice = (await make_member("alice")).account
     bob = (await make_member("bob")).account
     written = [await write(conn, site, bob, f"post {i}") for i in range(5)]
-    await merge_into_home_feed(conn, alice.id, bob.id, limit=3)
+    await merge_into_home_feed(conn, await load_viewer(conn, alice.id), bob.id, limit=3)
     assert await feed(conn, alice) == set(written[-3:])
 
 
@@ -269,14 +270,15 @@ async def test_profile_timeline_hides_boosts_of_blocked_and_invisible(
 
     async def ids(options: ProfileFilter | None = None) -> list[int]:
         window = Window(limit=20)
-        return await profile_status_ids(conn, alice.id, bob.id, window, options or ProfileFilter())
+        viewer = await load_viewer(conn, alice.id)
+        return await profile_status_ids(conn, viewer, bob.id, window, options or ProfileFilter())
 
     assert await ids() == [own, boost_of_carol]  # alice may not see dave's private post
     await do_block(conn, site, alice, carol)
     assert await ids() == [own]
     assert await ids(ProfileFilter(exclude_reblogs=True)) == [own]
     assert boost_of_private not in await profile_status_ids(
-        conn, bob.id, bob.id, Window(limit=20), ProfileFilter()
+        conn, await load_viewer(conn, bob.id), bob.id, Window(limit=20), ProfileFilter()
     )
 
 

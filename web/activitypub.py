@@ -13,6 +13,8 @@ from aiohttp import web
 
 from actors.accounts import Account
 from actors.directory import get_account_link, get_instance_actor
+from actors.integrity_keys import integrity_public_key
+from actors.moves import moved_to_uri
 from content.peer_access import status_for_peer
 from content.statuses import Status
 from outbox.actor_document import actor_document
@@ -40,10 +42,14 @@ async def member_actor(request: web.Request) -> web.Response:
         raise web.HTTPFound(site.profile_url(account.username), headers=VARY)
     if await signed_peer(request) is None:
         return activity_response(key_document(account, site), PUBLIC_CACHE)
+    conn = connection(request)
     manager = None
     if account.manager_id is not None:
-        manager = await get_account_link(connection(request), account.manager_id)
-    return activity_response(actor_document(account, site, manager=manager), PRIVATE_CACHE)
+        manager = await get_account_link(conn, account.manager_id)
+    key = await integrity_public_key(conn, account.id)
+    moved_to = await moved_to_uri(conn, site, account)
+    document = actor_document(account, site, manager=manager, integrity_key=key, moved_to=moved_to)
+    return activity_response(document, PRIVATE_CACHE)
 
 
 async def instance_actor(request: web.Request) -> web.Response:

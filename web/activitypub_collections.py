@@ -1,6 +1,8 @@
 """A member's ActivityPub collections — outbox, followers, following, featured — served to
 allowed nodes that sign their request (authorized fetch, as `web.activitypub`): the
-collection with its size, then pages of 20 by id (`?page=true&max_id=…`), newest first."""
+collection with its size, then pages of 20 by id (`?page=true&max_id=…`), newest first.
+Follower and following pages leave out the node's customers (`content.access.peer_hidden_roles`);
+outbox and featured hold only what `content.peer_access` lets the node read (never `local`)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,12 @@ from typing import Any
 
 from aiohttp import web
 
-from actors.accounts import Account
+from actors.accounts import INSTANCE_ACTOR, Account
 from actors.follow_collections import follow_collection_page, follow_collection_size
+from actors.groups import staff_of
+from actors.node_policy import load_policy
+from actors.profiles import load_accounts
+from content.access import peer_hidden_roles
 from content.peer_access import count_outbox, featured_for_peer, outbox_page
 from db.keyset import Window
 from outbox.as2.context import without_context
@@ -21,7 +27,7 @@ from outbox.collection_pages import (
 )
 from outbox.served_documents import status_activity
 from outbox.status_documents import load_note
-from web.activity_responses import PRIVATE_CACHE, activity_response, member_account
+from web.activity_responses import PRIVATE_CACHE, PUBLIC_CACHE, activity_response, member_account
 from web.errors import ApiError
 from web.keys import config, connection
 from web.signed_fetch import Peer, require_peer
@@ -93,7 +99,8 @@ async def _follows(request: web.Request, kind: str) -> web.Response:
     if window is None:
         total = await follow_collection_size(conn, kind, account.id)
         return activity_response(ordered_collection(collection, total), PRIVATE_CACHE)
-    rows = await follow_collection_page(conn, site, kind, account.id, window)
+    hidden = peer_hidden_roles(await load_policy(conn))
+    rows = await follow_collection_page(conn, site, kind, account.id, window, hidden_roles=hidden)
     page = _page(collection, window, [row_id for row_id, _ in rows], [u for _, u in rows if u])
     return activity_response(page, PRIVATE_CACHE)
 
@@ -118,8 +125,32 @@ async def featured(request: web.Request) -> web.Response:
     return activity_response(ordered_items(collection, notes), PRIVATE_CACHE)
 
 
+async def moderators(request: web.Request) -> web.Response:
+    """A group's admins and moderators (the actor document's `attributedTo`)."""
+    account, _peer = await _signed_member(request)
+    site = config(request).site
+    conn = connection(request)
+    if account.actor_type != "Group":
+        raise ApiError(404, "Record not found")
+    staff = await load_accounts(
+        conn, [account_id for account_id, _ in await staff_of(conn, account.id)]
+    )
+    items = [site.actor_url(view.account.username) for view in staff.values()]
+    collection = f"{site.actor_url(account.username)}/moderators"
+    return activity_response(ordered_items(collection, sorted(items)), PRIVATE_CACHE)
+
+
+async def instance_outbox(request: web.Request) -> web.Response:
+    """The instance actor posts nothing; its outbox is public and always empty, so a node
+    that follows the link from `/actor` finds a collection rather than a 404."""
+    collection = config(request).site.outbox_url(INSTANCE_ACTOR)
+    return activity_response(ordered_items(collection, []), PUBLIC_CACHE)
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/users/{name}/outbox", outbox)
+    app.router.add_get("/actor/outbox", instance_outbox)
     app.router.add_get("/users/{name}/followers", followers)
     app.router.add_get("/users/{name}/following", following)
     app.router.add_get("/users/{name}/featured", featured)
+    app.router.add_get("/users/{name}/moderators", moderators)

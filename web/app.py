@@ -11,7 +11,27 @@ import jinja2
 from aiohttp import web
 
 from actors.signers import open_federation_client
-from web import activitypub, inbox_routes, media_files, pages, signin, wellknown
+from web import (
+    activitypub,
+    archive_files,
+    article_forms,
+    compose_form,
+    export_pages,
+    feeds,
+    import_page,
+    inbox_routes,
+    media_files,
+    notification_pages,
+    pages,
+    people_pages,
+    profile_pages,
+    settings_pages,
+    signin,
+    signup,
+    timeline_pages,
+    wellknown,
+)
+from web.admin import panel as admin_panel
 from web.config import WebConfig
 from web.cors import cors_middleware
 from web.errors import Handler, error_middleware
@@ -50,6 +70,9 @@ async def security_headers_middleware(request: web.Request, handler: Handler) ->
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
+    if request.secure:
+        # Served over https (directly or behind a trusted proxy): browsers keep to https.
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if response.content_type == "text/html":
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Frame-Options", "DENY")
@@ -92,9 +115,23 @@ def create_app(config: WebConfig, pool: asyncpg.Pool) -> web.Application:
     activitypub.setup(app)
     inbox_routes.setup(app)
     signin.setup(app)
+    signup.setup(app)
+    feeds.setup(app)  # before pages: `/@{name}` would take `/@name.rss`
     pages.setup(app)
+    # The members' pages: home feed, compose, threads, profiles, people, notifications.
+    timeline_pages.setup(app)
+    compose_form.setup(app)
+    profile_pages.setup(app)
+    people_pages.setup(app)
+    notification_pages.setup(app)
+    article_forms.setup(app)
+    settings_pages.setup(app)
+    import_page.setup(app)
     api.setup(app)
     media_files.setup(app)
+    export_pages.setup(app)
+    archive_files.setup(app)
+    admin_panel.setup(app)
     app.router.add_static("/static/", STATIC, name="static")
     add_trailing_slash_aliases(app)
     return app

@@ -12,14 +12,16 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from actors.accounts import Member, do_set_password, get_member_with_password
+from actors.accounts import Member, get_member_with_password
 from actors.credentials import (
+    do_change_password,
     do_close_session,
     do_open_session,
     recent_failed_sign_ins,
     record_sign_in_attempt,
 )
 from actors.passwords import MAX_LENGTH, WeakPassword, verify_password
+from actors.sign_up_blocks import ip_severity
 from web.auth import (
     CSRF_COOKIE,
     PASSWORD_PATH,
@@ -40,6 +42,7 @@ from web.keys import SESSION_COOKIE, connection
 MAX_FAILED_SIGN_INS = 5  # within actors.credentials' five-minute window; the sixth try waits
 RETRY_AFTER_SECONDS = 300
 INVALID_SIGN_IN = "Invalid username/email or password."
+PENDING_APPROVAL = "Your account is waiting for an administrator's approval."
 TOO_MANY_ATTEMPTS = "Too many failed sign-in attempts. Please wait five minutes and try again."
 _MAX_LOGIN_LENGTH = 320
 
@@ -62,7 +65,8 @@ def render_sign_in(
 
 
 async def check_sign_in(request: web.Request, login: str, password: str) -> Member | None:
-    """The member these credentials belong to, or None (unknown, wrong or disabled alike)."""
+    """The member these credentials belong to, or None (unknown, wrong, disabled or suspended
+    alike)."""
     found = await get_member_with_password(connection(request), login) if login else None
     member, password_hash = found if found else (None, None)
     if len(password) > MAX_LENGTH:
@@ -70,6 +74,10 @@ async def check_sign_in(request: web.Request, login: str, password: str) -> Memb
     # argon2 takes tens of milliseconds and releases the GIL: keep it off the event loop.
     matches = await asyncio.to_thread(verify_password, password_hash, password)
     if member is None or not matches or member.disabled_at is not None:
+        return None
+    if member.account.suspended_at is not None:
+        return None
+    if await ip_severity(connection(request), request.remote) == "no_access":
         return None
     return member
 
@@ -98,6 +106,10 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     if member is None:
         return render_sign_in(
             request, next_path=next_path, login=login, error=INVALID_SIGN_IN, status=401
+        )
+    if not member.approved:  # said only to whoever knows the password
+        return render_sign_in(
+            request, next_path=next_path, login=login, error=PENDING_APPROVAL, status=403
         )
     previous = request.cookies.get(SESSION_COOKIE)
     if previous:
@@ -160,7 +172,9 @@ async def change_password(request: web.Request) -> web.StreamResponse:
             request, member, error="Choose a password different from the current one.", status=422
         )
     try:
-        await do_set_password(conn, member.user_id, new)
+        # Every other session and app token ends: a changed password locks out whoever
+        # might have known the old one.
+        await do_change_password(conn, member.user_id, new, request.cookies[SESSION_COOKIE])
     except WeakPassword as error:
         return render_password(request, member, error=f"The new {error}.", status=422)
     return see_other("/")

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from actors.accounts import INSTANCE_ACTOR
 from actors.directory import find_local_actor
+from actors.node_policy import load_policy
 from actors.statistics import node_usage
 from federation.media_types import prefers
 from federation.nodeinfo import (
@@ -96,10 +97,21 @@ async def nodeinfo_discovery(request: web.Request) -> web.Response:
     return _json(document, "application/json; charset=utf-8")
 
 
+async def shows_usage_counts(request: web.Request) -> bool:
+    """Member and post counts are published only when neither the operator's setting
+    (`show_usage_counts`, fixed at start) nor the admins' policy (`hide_usage_counts`, changed
+    at run time) hides them: either one is enough to hide. NodeInfo and the instance documents
+    both ask here."""
+    if not config(request).show_usage_counts:
+        return False
+    return not (await load_policy(connection(request))).hide_usage_counts
+
+
 def _nodeinfo(version: NodeInfoVersion) -> Handler:
     async def handler(request: web.Request) -> web.Response:
         settings = config(request)
-        usage = await node_usage(connection(request)) if settings.show_usage_counts else None
+        shown = await shows_usage_counts(request)
+        usage = await node_usage(connection(request)) if shown else None
         document = nodeinfo_document(
             version,
             software=Software(SOFTWARE_NAME, settings.software_version),

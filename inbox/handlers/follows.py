@@ -10,6 +10,7 @@ from typing import Any
 
 from actors.accounts import INSTANCE_ACTOR, Account
 from actors.follow_uris import follower_of_follow, set_follow_uri, target_of_follow
+from actors.groups import get_group, join_answer
 from actors.profiles import adjust_stats, load_account
 from actors.relationships import (
     FollowOptions,
@@ -20,6 +21,7 @@ from actors.relationships import (
     insert_follow,
     insert_follow_request,
 )
+from content.access import load_viewer
 from content.account_statuses import merge_into_home_feed
 from content.feeds import drop_author_from_feed
 from content.notifications import notify, withdraw
@@ -43,7 +45,9 @@ async def _start_following(
         await adjust_stats(ctx.conn, follower.id, following=1)
         await adjust_stats(ctx.conn, target.id, followers=1)
         if follower.is_local:
-            await merge_into_home_feed(ctx.conn, follower.id, target.id)
+            await merge_into_home_feed(
+                ctx.conn, await load_viewer(ctx.conn, follower.id), target.id
+            )
         await notify(ctx.conn, target.id, follower.id, "follow")
 
 
@@ -76,7 +80,16 @@ async def handle_follow(ctx: InboxContext, activity: Activity) -> None:
             await set_follow_uri(ctx.conn, follower.id, target.id, activity.id)
             await do_send_accept(ctx.conn, ctx.site, target, follow, follower)
             return
-        if target.locked:
+        locked = target.locked
+        group = await get_group(ctx.conn, target.id) if target.actor_type == "Group" else None
+        if group is not None:
+            # Joining a group hosted here: its policy answers (FEP-1b12 joins are Follows).
+            answer = await join_answer(ctx.conn, group, follower)
+            if answer == "reject":
+                await do_send_reject(ctx.conn, ctx.site, target, follow, follower)
+                return
+            locked = answer == "request"
+        if locked:
             if await insert_follow_request(
                 ctx.conn, follower.id, target.id, FollowOptions(), activity.id
             ):
@@ -126,7 +139,9 @@ async def handle_accept(ctx: InboxContext, activity: Activity) -> None:
         if await insert_follow(ctx.conn, follower.id, target.id, options, activity.object_id):
             await adjust_stats(ctx.conn, follower.id, following=1)
             await adjust_stats(ctx.conn, target.id, followers=1)
-            await merge_into_home_feed(ctx.conn, follower.id, target.id)
+            await merge_into_home_feed(
+                ctx.conn, await load_viewer(ctx.conn, follower.id), target.id
+            )
         await withdraw(ctx.conn, follower.id, "follow_request", recipient_id=target.id)
 
 

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
+from actors.accounts import Account
 from actors.local_followers import has_local_followers
 from actors.profiles import adjust_stats
+from content.access import load_viewer, may_see
 from content.favourites import remove_favourite
 from content.feeds import fan_out
+from content.group_posts import add_to_group, mark_removed
 from content.notifications import notify, withdraw
+from content.reblogs import find_reblog
 from content.remote_interactions import add_remote_favourite, favourite_by_uri
 from content.remote_statuses import find_reblog_by_uri, find_status_by_uri, insert_remote_reblog
 from content.statuses import Status, adjust_counter
-from content.visibility import may_see
-from federation.as2_objects import Activity, ObjectError, parse_post, visibility_of
+from federation.as2_objects import (
+    Activity,
+    ObjectError,
+    id_of,
+    parse_post,
+    type_of,
+    visibility_of,
+)
 from federation.origin import same_host
 from inbox.context import Ignored, InboxContext
 from inbox.handlers.posts import discard_boost
@@ -29,7 +40,9 @@ async def handle_like(ctx: InboxContext, activity: Activity) -> None:
         raise Ignored("a Like of something we do not have")
     liker = await ctx.actor(activity)
     # Internal (`local`) statuses are for members only, whatever a remote actor guesses.
-    if status.visibility == "local" or not await may_see(ctx.conn, liker.id, status.id):
+    if status.visibility == "local" or not await may_see(
+        ctx.conn, await load_viewer(ctx.conn, liker.id), status.id
+    ):
         raise Ignored("a Like of a status the actor may not see")
     async with ctx.conn.transaction():
         if await add_remote_favourite(ctx.conn, liker.id, status.id, activity.id):
@@ -57,48 +70,105 @@ async def undo_like(ctx: InboxContext, activity: Activity, like: Activity | None
     await _unfavourite(ctx, liker.id, status_id)
 
 
-async def _original(ctx: InboxContext, activity: Activity) -> Status | None:
+def _announced_post(activity: Activity) -> Mapping[str, Any] | None:
+    """The post an Announce carries: embedded itself, or (FEP-1b12, as Lemmy's groups send)
+    as the object of an embedded Create."""
+    embedded = activity.embedded
+    if isinstance(embedded, Mapping) and type_of(embedded) == "Create":
+        inner = embedded.get("object")
+        return inner if isinstance(inner, Mapping) else None
+    return embedded if isinstance(embedded, Mapping) else None
+
+
+def _announced_id(activity: Activity) -> str | None:
+    embedded = activity.embedded
+    if isinstance(embedded, Mapping) and type_of(embedded) == "Create":
+        return id_of(embedded.get("object"))
+    return activity.object_id
+
+
+async def _original(ctx: InboxContext, activity: Activity, booster: Account) -> Status | None:
     """The boosted status: known, carried by the Announce from the booster's own origin (so
-    the signature vouches for it), or fetched from where its id says it lives."""
-    assert activity.object_id is not None
-    known = await find_status_by_uri(ctx.conn, ctx.site, activity.object_id)
+    the signature vouches for it), or fetched from where its id says it lives. A group vouches
+    for posts on its own host (a Lemmy community and its users share one)."""
+    object_id = _announced_id(activity)
+    if object_id is None:
+        return None
+    known = await find_status_by_uri(ctx.conn, ctx.site, object_id)
     if known is not None:
         return known
-    embedded = activity.embedded
-    if isinstance(embedded, Mapping):
+    embedded = _announced_post(activity)
+    if embedded is not None:
         try:
             post = parse_post(embedded)
         except ObjectError:
             post = None
-        if (
-            post is not None
-            and post.attributed_to == activity.actor
-            and same_host(post.id, activity.actor)
-        ):
-            author = await ctx.actor(activity)
-            draft = await resolve_post(ctx, post, author, depth=0)
-            return await store_draft(ctx, draft, delivered=False)
-    return await fetch_post(ctx, activity.object_id)
+        if post is not None and same_host(post.id, activity.actor):
+            author: Account | None = None
+            if post.attributed_to == activity.actor:
+                author = booster
+            elif (
+                booster.actor_type == "Group"
+                and post.attributed_to is not None
+                and same_host(post.attributed_to, activity.actor)
+            ):
+                author = await ctx.remote_account(post.attributed_to)
+            if author is not None:
+                draft = await resolve_post(ctx, post, author, depth=0)
+                return await store_draft(ctx, draft, delivered=False)
+    return await fetch_post(ctx, object_id)
+
+
+async def _group_removal(ctx: InboxContext, activity: Activity, group: Account) -> bool:
+    """FEP-1b12: a group announces the Delete (or Remove) of a post it carried. The group's
+    boost goes, and the post leaves the group here; True when that was the Announce."""
+    embedded = activity.embedded
+    if not isinstance(embedded, Mapping) or type_of(embedded) not in ("Delete", "Remove"):
+        return False
+    status = await find_status_by_uri(ctx.conn, ctx.site, id_of(embedded.get("object")) or "")
+    if status is None:
+        raise Ignored("a group removed something we do not have")
+    async with ctx.conn.transaction():
+        await mark_removed(ctx.conn, status.id, group.id)
+        boost = await find_reblog(ctx.conn, group.id, status.id)
+        if boost is not None:
+            await discard_boost(ctx, boost)
+    return True
 
 
 async def handle_announce(ctx: InboxContext, activity: Activity) -> None:
     if activity.object_id is None:
         raise Ignored("Announce names no object")
     booster = await ctx.actor(activity)
-    if not (original := await _original(ctx, activity)):
+    group = booster.actor_type == "Group"
+    if group and await _group_removal(ctx, activity, booster):
+        return
+    if not (original := await _original(ctx, activity, booster)):
         raise Ignored("the boosted status could not be had")
-    if original.visibility not in ("public", "unlisted") or original.reblog_of_id is not None:
-        raise Ignored("only public and unlisted statuses can be boosted")
-    if not original.local and not await has_local_followers(ctx.conn, booster.id):
-        raise Ignored("nobody here follows the booster, and the status is not ours")
+    if original.reblog_of_id is not None:
+        raise Ignored("a boost cannot be boosted")
     visibility = visibility_of(activity.to, activity.cc, booster.followers_url)
+    if group:
+        # A group passes on its members' posts, public or for members only (FEP-1b12).
+        if not await has_local_followers(ctx.conn, booster.id):
+            raise Ignored("nobody here is a member of the group")
+        members_only = visibility not in ("public", "unlisted")
+        visibility = "private" if members_only else visibility
+    else:
+        if original.visibility not in ("public", "unlisted"):
+            raise Ignored("only public and unlisted statuses can be boosted")
+        if not original.local and not await has_local_followers(ctx.conn, booster.id):
+            raise Ignored("nobody here follows the booster, and the status is not ours")
+        visibility = "public" if visibility == "public" else "unlisted"
     async with ctx.conn.transaction():
+        if group:
+            await add_to_group(ctx.conn, original.id, booster.id, members_only=members_only)
         boost = await insert_remote_reblog(
             ctx.conn,
             booster.id,
             original,
             uri=activity.id or f"{activity.actor}#announces/{original.id}",
-            visibility="public" if visibility == "public" else "unlisted",
+            visibility=visibility,
             published=activity.published,
         )
         if boost is None:

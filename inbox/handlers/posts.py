@@ -3,10 +3,15 @@
 A Create is kept when it concerns someone here: a local member follows its author, it
 mentions a local account, or it answers a status we have. Anything else (a partner's whole
 firehose) is not ours to store. Updates are edits with history; Deletes are soft, as local
-deletes are."""
+deletes are. An Update of a recent post we do not have is taken as its Create, as Mastodon does:
+the two can arrive out of order, and an edit that newly mentions someone here is how they first
+hear of the post."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from actors.account_uris import account_by_uri
 from actors.local_followers import has_local_followers
 from actors.profiles import adjust_stats
 from content.feeds import remove_from_feeds
@@ -22,7 +27,13 @@ from content.status_removal import discard_status
 from content.statuses import Status, adjust_counter
 from federation.as2_objects import Activity, ObjectError, Post, parse_post
 from inbox.context import Ignored, InboxContext
-from inbox.remote_posts import MAX_ANCESTORS, check_author, resolve_post, store_draft
+from inbox.remote_posts import (
+    MAX_ANCESTORS,
+    addressed_locals,
+    check_author,
+    resolve_post,
+    store_draft,
+)
 
 
 def _post(item: object) -> Post:
@@ -35,12 +46,24 @@ def _post(item: object) -> Post:
     return post
 
 
-async def _concerns_us(ctx: InboxContext, post: Post, draft: RemoteDraft) -> bool:
-    if draft.reply_to is not None:
+async def _concerns_us(
+    ctx: InboxContext, post: Post, draft: RemoteDraft, addressed: tuple[int, ...]
+) -> bool:
+    if draft.reply_to is not None or addressed:
         return True
     if draft.mention_ids and any(ctx.site.is_local_url(href) for href in post.mentions):
         return True
+    if post.audience and not ctx.site.is_local_url(post.audience):
+        # A post to a remote group members here belong to (FEP-1b12): the group's Announce
+        # of it may follow, or may have come first.
+        group = await account_by_uri(ctx.conn, ctx.site, post.audience)
+        if group is not None and await has_local_followers(ctx.conn, group.id):
+            return True
     return await has_local_followers(ctx.conn, draft.account_id)
+
+
+# An Update of an unknown post older than this is an edit we were never interested in.
+UPDATE_AS_CREATE_WITHIN = timedelta(days=3)
 
 
 async def handle_create(ctx: InboxContext, activity: Activity) -> None:
@@ -48,15 +71,20 @@ async def handle_create(ctx: InboxContext, activity: Activity) -> None:
         raise Ignored("Create does not embed its object")
     post = _post(activity.embedded)
     check_author(post, activity.actor)
+    await _create(ctx, activity, post)
+
+
+async def _create(ctx: InboxContext, activity: Activity, post: Post) -> None:
     author = await ctx.actor(activity)
     if await was_deleted(ctx.conn, post.id):
         raise Ignored("the post was deleted before it arrived")
     if await find_status_by_uri(ctx.conn, ctx.site, post.id) is not None:
         return  # delivered before under another activity id (or fetched as context)
     draft = await resolve_post(ctx, post, author, depth=0)
-    if not await _concerns_us(ctx, post, draft):
+    addressed = await addressed_locals(ctx, post)
+    if not await _concerns_us(ctx, post, draft, addressed):
         raise Ignored("nobody here follows the author, is mentioned or is answered")
-    await store_draft(ctx, draft, delivered=True)
+    await store_draft(ctx, draft, delivered=True, addressed=addressed)
 
 
 async def update_post(ctx: InboxContext, activity: Activity) -> None:
@@ -66,7 +94,11 @@ async def update_post(ctx: InboxContext, activity: Activity) -> None:
     author = await ctx.actor(activity)
     status = await find_status_by_uri(ctx.conn, ctx.site, post.id)
     if status is None:
-        raise Ignored("an edit of a post we do not have")
+        published = post.published or post.updated
+        if published is None or published < datetime.now(UTC) - UPDATE_AS_CREATE_WITHIN:
+            raise Ignored("an edit of a post we do not have")
+        await _create(ctx, activity, post)
+        return
     if status.account_id != author.id:
         raise Ignored("an edit of someone else's post")
     # The reply never changes with an edit: no parent to fetch.

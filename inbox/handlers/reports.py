@@ -1,10 +1,12 @@
 """Flag: another node reports one of our accounts (and some of its statuses) to us. It
-becomes a report for the moderators, who are notified."""
+becomes a report for the moderators, who are notified — unless the admins' domain block on
+that node says `reject_reports`."""
 
 from __future__ import annotations
 
 from actors.account_uris import account_by_uri
 from actors.accounts import Account
+from actors.partners import rejects_reports
 from actors.reports import insert_report, moderator_account_ids
 from content.notifications import notify
 from content.remote_statuses import find_status_by_uri
@@ -16,6 +18,8 @@ MAX_OBJECTS = 100
 
 async def handle_flag(ctx: InboxContext, activity: Activity) -> None:
     reporter = await ctx.actor(activity)
+    if reporter.domain and await rejects_reports(ctx.conn, reporter.domain):
+        raise Ignored("reports from this domain are rejected")
     accounts: list[Account] = []
     statuses = []
     for uri in activity.object_ids[:MAX_OBJECTS]:

@@ -173,6 +173,21 @@ def update_actor(actor_document: dict[str, Any], moment: datetime) -> dict[str, 
     )
 
 
+def move(actor: str, followers: str, target: str, moment: datetime) -> dict[str, Any]:
+    """Move: the actor (also the object, as Mastodon and GoToSocial send it) now lives at
+    `target`, addressed to its followers, whose servers re-follow the target."""
+    return with_context(
+        {
+            "id": f"{actor}#moves/{int(moment.timestamp() * 1000)}",
+            "type": "Move",
+            "actor": actor,
+            "object": actor,
+            "target": target,
+            "to": [followers],
+        }
+    )
+
+
 def follow(activity_id: str, actor: str, target: str) -> dict[str, Any]:
     return with_context({"id": activity_id, "type": "Follow", "actor": actor, "object": target})
 

@@ -1,7 +1,9 @@
 """A status as the ActivityStreams `Note` other servers read, in the shape Mastodon sends
 (`ActivityPub::NoteSerializer`): addressing by visibility, mentions and hashtags as `tag`,
-media as `Document` attachments. Plain data in, a dict out; loading it is
-`outbox.status_documents`."""
+media as `Document` attachments. An article is an `Article` instead: `name` is its title,
+`summary` its summary (not a content warning), `content` the whole body as HTML, and
+`source` the Markdown it was written in (as Misskey, Akkoma and Lemmy send theirs).
+Plain data in, a dict out; loading it is `outbox.status_documents`."""
 
 from __future__ import annotations
 
@@ -58,6 +60,13 @@ class NoteData:
     mentions: tuple[Mention, ...] = ()
     hashtags: tuple[Hashtag, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    # FEP-1b12: the group the post belongs to; a members-only group's posts are addressed to
+    # its followers collection too (`audience_followers`).
+    audience: str | None = None
+    audience_followers: str | None = None
+    kind: str = "note"  # or "article"
+    title: str = ""
+    markdown: str = ""
 
 
 def iso(moment: datetime) -> str:
@@ -114,9 +123,12 @@ def _tags(note: NoteData) -> list[dict[str, str]]:
 def render_note(note: NoteData) -> dict[str, Any]:
     """The Note, with `@context` (strip it with `without_context` to embed it)."""
     to, cc = audience(note.visibility, note.followers_url, [m.href for m in note.mentions])
+    if note.audience_followers:
+        to = _unique([*to, note.audience_followers])
+    article = note.kind == "article"
     document: dict[str, Any] = {
         "id": note.id,
-        "type": "Note",
+        "type": "Article" if article else "Note",
         "summary": note.summary or None,
         "inReplyTo": note.in_reply_to,
         "published": iso(note.published),
@@ -127,6 +139,12 @@ def render_note(note: NoteData) -> dict[str, Any]:
         "sensitive": note.sensitive,
         "content": note.content,
     }
+    if note.audience:
+        document["audience"] = note.audience
+    if article:
+        document["name"] = note.title
+        document["mediaType"] = "text/html"
+        document["source"] = {"content": note.markdown, "mediaType": "text/markdown"}
     if note.language:
         document["contentMap"] = {note.language: note.content}
     if note.updated is not None:

@@ -1,5 +1,7 @@
 """What the account and relationship handlers share: the account a path names (404 when
-unknown, suspended or hidden) and pages of accounts from a relationship list."""
+unknown, suspended, hidden, or not for this viewer's eyes: `content.access`) and pages of
+accounts from a relationship list. Handlers call these after `require_member`, so the viewer
+comes from the request's grant."""
 
 from __future__ import annotations
 
@@ -10,9 +12,11 @@ from aiohttp import web
 from actors.account_lookup import find_account, find_accounts
 from actors.profiles import AccountView
 from actors.relationships import Listed
+from content.access import visible_accounts
 from db.keyset import Window
 from web.errors import ApiError
 from web.keys import config, connection
+from web.mastodon.auth import require_viewer
 from web.mastodon.entities.accounts import render_account
 from web.mastodon.paging import page_from, with_link
 from web.mastodon.params import Params
@@ -30,9 +34,20 @@ def account_id_from(request: web.Request, name: str = "id") -> int:
 
 async def target_account(request: web.Request, name: str = "id") -> AccountView:
     view = await find_account(connection(request), account_id_from(request, name))
-    if view is None:
+    if view is None or not await shown_accounts(request, [view.account.id]):
         raise ApiError(404, NOT_FOUND)
     return view
+
+
+async def shown_accounts(request: web.Request, account_ids: list[int]) -> set[int]:
+    """Which of the accounts the request's viewer may see."""
+    viewer = await require_viewer(request)
+    return await visible_accounts(connection(request), viewer, account_ids)
+
+
+async def shown_views(request: web.Request, views: list[AccountView]) -> list[AccountView]:
+    shown = await shown_accounts(request, [view.account.id for view in views])
+    return [view for view in views if view.account.id in shown]
 
 
 def window_from(params: Params, *, default: int, maximum: int) -> Window:
@@ -48,7 +63,7 @@ async def accounts_page(
     attributes per relationship id (a mute's `mute_expires_at`)."""
     site = config(request).site
     found = await find_accounts(connection(request), [entry.account_id for entry in listed])
-    views = {view.account.id: view for view in found}
+    views = {view.account.id: view for view in await shown_views(request, found)}
     body = [
         {**render_account(views[entry.account_id], site), **(extra or {}).get(entry.id, {})}
         for entry in listed

@@ -6,6 +6,8 @@ Unknown, suspended and hidden accounts (the instance actor) answer 404 `Record n
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from actors.account_lookup import find_accounts, lookup_account, search_accounts
@@ -14,21 +16,24 @@ from actors.preferences import get_preferences
 from actors.profile_edits import ProfileEdit, ProfileError
 from actors.profiles import load_account
 from actors.relationships import count_follow_requests, is_blocking, list_page
+from content.access import hides_customers
 from content.account_statuses import ProfileFilter, profile_status_ids
 from content.images import MediaError
 from content.media import MAX_PROFILE_IMAGE_BYTES
 from content.status_views import load_status_views
-from outbox.profile_updates import do_update_credentials
+from outbox.profile_updates import do_remove_profile_image, do_update_credentials
 from web.errors import ApiError
 from web.keys import config, connection
 from web.mastodon import relationships
 from web.mastodon.account_pages import (
     NOT_FOUND,
     accounts_page,
+    shown_accounts,
+    shown_views,
     target_account,
     window_from,
 )
-from web.mastodon.auth import require_member
+from web.mastodon.auth import require_member, require_viewer
 from web.mastodon.entities.accounts import render_account, render_credential_account
 from web.mastodon.entities.statuses import render_status
 from web.mastodon.paging import with_link
@@ -79,6 +84,34 @@ def _fields(params: Params) -> list[tuple[str, str]] | None:
     return fields
 
 
+def manager_param(params: Params) -> tuple[int | None, bool]:
+    """`manager_id`: an account id sets the manager, "" (or JSON null) clears it."""
+    if "manager_id" not in params:
+        return None, False
+    if params.raw("manager_id") in ("", None):
+        return None, True
+    return params.id("manager_id"), False
+
+
+def organisation_edit(params: Params) -> dict[str, Any]:
+    """Rukun's organisation profile, namespaced so no Mastodon parameter is shadowed:
+    `rukun[department]`, `rukun[job_title]`, `rukun[manager_id]`, `rukun[location]`,
+    `rukun[phone]`, `rukun[skills][]`, `rukun[start_date]` (form or JSON). The top-level
+    `department`, `job_title` and `location` of earlier versions still work."""
+    rukun = Params(params.mapping("rukun"))
+    manager_id, clear_manager = manager_param(rukun)
+    return {
+        "department": rukun.string("department", params.string("department")),
+        "job_title": rukun.string("job_title", params.string("job_title")),
+        "location": rukun.string("location", params.string("location")),
+        "phone": rukun.string("phone"),
+        "skills": rukun.strings("skills") if "skills" in rukun or "skills[]" in rukun else None,
+        "start_date": rukun.string("start_date"),
+        "manager_id": manager_id,
+        "clear_manager": clear_manager,
+    }
+
+
 def profile_edit(params: Params) -> ProfileEdit:
     source = Params(params.mapping("source"))
     return ProfileEdit(
@@ -88,10 +121,7 @@ def profile_edit(params: Params) -> ProfileEdit:
         bot=params.boolean("bot"),
         discoverable=params.boolean("discoverable"),
         fields=_fields(params),
-        # Rukun's organisation fields, beyond Mastodon's profile.
-        department=params.string("department"),
-        job_title=params.string("job_title"),
-        location=params.string("location"),
+        **organisation_edit(params),
         default_privacy=source.string("privacy"),
         default_sensitive=source.boolean("sensitive"),
         default_language=source.string("language"),
@@ -153,7 +183,7 @@ async def index(request: web.Request) -> web.Response:
     if len(ids) > MAX_ACCOUNTS:
         raise ApiError(422, f"Validation failed: too many ids (maximum is {MAX_ACCOUNTS})")
     site = config(request).site
-    views = await find_accounts(connection(request), ids)
+    views = await shown_views(request, await find_accounts(connection(request), ids))
     return json_response([render_account(view, site) for view in views])
 
 
@@ -164,14 +194,14 @@ async def lookup(request: web.Request) -> web.Response:
         raise ApiError(400, "Missing parameter: acct")
     site = config(request).site
     view = await lookup_account(connection(request), acct, site.domain)
-    if view is None:
+    if view is None or not await shown_accounts(request, [view.account.id]):
         raise ApiError(404, NOT_FOUND)
     return json_response(render_account(view, site))
 
 
 async def search(request: web.Request) -> web.Response:
     """Search needs no WebFinger yet: `resolve` finds only accounts this node knows."""
-    member = await require_member(request, "read:accounts")
+    viewer = await require_viewer(request, "read:accounts")
     params = await Params.read(request)
     query = params.string("q", "") or ""
     limit = params.integer("limit", 40, minimum=1) or 40
@@ -179,18 +209,19 @@ async def search(request: web.Request) -> web.Response:
     site = config(request).site
     views = await search_accounts(
         connection(request),
-        member.account.id,
+        viewer.account_id,
         query,
         site.domain,
         limit=min(limit, 80),
         offset=params.integer("offset", 0, minimum=0) or 0,
         following=bool(params.boolean("following", False)),
+        hidden_roles=("customer",) if hides_customers(viewer) else (),
     )
     return json_response([render_account(view, site) for view in views])
 
 
 async def statuses(request: web.Request) -> web.Response:
-    member = await require_member(request, "read:statuses")
+    viewer = await require_viewer(request, "read:statuses")
     view = await target_account(request)
     params = await Params.read(request)
     window = window_from(params, default=20, maximum=40)
@@ -203,11 +234,10 @@ async def statuses(request: web.Request) -> web.Response:
         tagged=params.string("tagged") or None,
     )
     conn = connection(request)
-    viewer = member.account.id
     ids = await profile_status_ids(conn, viewer, view.account.id, window, options)
-    views = await load_status_views(conn, ids, viewer)
+    views = await load_status_views(conn, ids, viewer.account_id)
     site = config(request).site
-    body = [render_status(views[i], site, viewer) for i in ids if i in views]
+    body = [render_status(views[i], site, viewer.account_id) for i in ids if i in views]
     return with_link(json_response(body), request, ids)
 
 
@@ -230,6 +260,18 @@ async def following(request: web.Request) -> web.Response:
     return await _follow_list(request, "following")
 
 
+async def delete_profile_image(request: web.Request) -> web.Response:
+    """Mastodon 4.2's `DELETE /api/v1/profile/avatar` and `/header`."""
+    member = await require_member(request, "write:accounts")
+    which = request.match_info["image"]
+    await do_remove_profile_image(
+        connection(request), config(request).site, config(request).media_root, member, which
+    )
+    updated = await get_member_by_user_id(connection(request), member.user_id)
+    assert updated is not None
+    return await credential_account(request, updated)
+
+
 def setup(app: web.Application) -> None:
     # Fixed paths first, so `/api/v1/accounts/{id}` never takes them.
     add_routes(
@@ -239,6 +281,7 @@ def setup(app: web.Application) -> None:
             ("PATCH", "/api/v1/accounts/update_credentials", update_credentials),
             ("GET", "/api/v1/accounts/lookup", lookup),
             ("GET", "/api/v1/accounts/search", search),
+            ("DELETE", "/api/v1/profile/{image:avatar|header}", delete_profile_image),
         ],
     )
     relationships.setup(app)

@@ -13,17 +13,24 @@ from typing import Any
 from aiohttp import web
 
 from actors.instance import Rule, count_known_domains, list_rules
+from actors.node_policy import NodePolicy, load_policy
+from actors.partners import list_domain_rules
 from actors.preferences import get_preferences
 from actors.site import Site
 from actors.statistics import count_local_posts, node_usage
 from content.compose import MAX_CHARACTERS, MAX_MEDIA
 from content.images import MAX_DECODED_PIXELS
 from content.media import MAX_DESCRIPTION, MAX_UPLOAD_BYTES
+from federation.domain_policy import BLOCK
 from web.config import WebConfig
 from web.keys import config, connection
 from web.mastodon.auth import require_member
+from web.mastodon.entities.admin_domains import render_public_domain_block
 from web.mastodon.responses import json_response
 from web.mastodon.routes import add_routes
+from web.wellknown import shows_usage_counts
+
+MAX_LISTED_BLOCKS = 1000
 
 MASTODON_VERSION = "4.5.0"
 # API version 7 (Mastodon 4.5) brought quote posts, which Rukun does not have yet: saying 6
@@ -85,7 +92,20 @@ def _members_only_feeds() -> dict[str, str]:
     return {"local": "authenticated", "remote": "authenticated"}
 
 
-def render_instance_v2(settings: WebConfig, active_month: int, rules: list[Rule]) -> dict[str, Any]:
+def registrations_message(policy: NodePolicy) -> str | None:
+    """What the sign-up screen of an app shows: who may sign up without an invitation."""
+    if not policy.signup_email_domains:
+        return None
+    domains = ", ".join(policy.signup_email_domains)
+    return (
+        f"People with an email address at {domains} may ask for an employee account, which an"
+        " administrator approves. Everyone else needs an invitation."
+    )
+
+
+def render_instance_v2(
+    settings: WebConfig, active_month: int, rules: list[Rule], policy: NodePolicy
+) -> dict[str, Any]:
     site = settings.site
     return {
         "domain": site.domain,
@@ -122,12 +142,13 @@ def render_instance_v2(settings: WebConfig, active_month: int, rules: list[Rule]
             # Federation is with partner nodes the admins approved (DESIGN.md).
             "limited_federation": True,
         },
-        # Members are added by the company's administrators, never by signing up.
+        # Open only to the organisation's email domains (and then approved by an admin);
+        # invitations work whatever this says.
         "registrations": {
-            "enabled": False,
+            "enabled": bool(policy.signup_email_domains),
             "approval_required": True,
             "reason_required": False,
-            "message": None,
+            "message": registrations_message(policy),
             "min_age": None,
             "url": None,
         },
@@ -138,7 +159,7 @@ def render_instance_v2(settings: WebConfig, active_month: int, rules: list[Rule]
 
 
 def render_instance_v1(
-    settings: WebConfig, stats: dict[str, int], rules: list[Rule]
+    settings: WebConfig, stats: dict[str, int], rules: list[Rule], policy: NodePolicy
 ) -> dict[str, Any]:
     site = settings.site
     return {
@@ -152,9 +173,10 @@ def render_instance_v1(
         "stats": stats,
         "thumbnail": thumbnail_url(site),
         "languages": LANGUAGES,
-        "registrations": False,
+        "registrations": bool(policy.signup_email_domains),
         "approval_required": True,
-        "invites_enabled": False,
+        # Mastodon: whether ordinary members (not only staff) may invite.
+        "invites_enabled": policy.employees_may_invite,
         "configuration": {
             "accounts": {"max_featured_tags": MAX_FEATURED_TAGS},
             "statuses": _statuses(),
@@ -169,8 +191,9 @@ def render_instance_v1(
 async def instance_v2(request: web.Request) -> web.Response:
     settings = config(request)
     conn = connection(request)
-    active = (await node_usage(conn)).users_active_month if settings.show_usage_counts else 0
-    document = render_instance_v2(settings, active, await list_rules(conn))
+    shown = await shows_usage_counts(request)
+    active = (await node_usage(conn)).users_active_month if shown else 0
+    document = render_instance_v2(settings, active, await list_rules(conn), await load_policy(conn))
     return json_response(document, headers=CORS)
 
 
@@ -178,13 +201,13 @@ async def instance_v1(request: web.Request) -> web.Response:
     settings = config(request)
     conn = connection(request)
     stats = {"user_count": 0, "status_count": 0, "domain_count": 0}
-    if settings.show_usage_counts:
+    if await shows_usage_counts(request):
         stats = {
             "user_count": (await node_usage(conn)).users_total,
             "status_count": await count_local_posts(conn),
             "domain_count": await count_known_domains(conn),
         }
-    document = render_instance_v1(settings, stats, await list_rules(conn))
+    document = render_instance_v1(settings, stats, await list_rules(conn), await load_policy(conn))
     return json_response(document, headers=CORS)
 
 
@@ -200,8 +223,13 @@ async def peers(request: web.Request) -> web.Response:
 
 
 async def domain_blocks(request: web.Request) -> web.Response:
+    """The limited and suspended domains, for members (as Mastodon shows them to its users
+    when the admins choose to): names obfuscated where the admins asked, public comments."""
     await require_member(request)
-    return json_response([])
+    rules = await list_domain_rules(connection(request), BLOCK, limit=MAX_LISTED_BLOCKS)
+    return json_response(
+        [render_public_domain_block(rule) for rule in rules if rule.severity != "noop"]
+    )
 
 
 async def activity(request: web.Request) -> web.Response:

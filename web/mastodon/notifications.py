@@ -15,7 +15,7 @@ from content.notification_queries import (
 )
 from web.errors import ApiError
 from web.keys import config, connection
-from web.mastodon.auth import require_member
+from web.mastodon.auth import require_member, viewer_for
 from web.mastodon.entities.notifications import render_grouped_results, render_notification
 from web.mastodon.paging import with_link
 from web.mastodon.params import Params
@@ -60,7 +60,7 @@ async def index(request: web.Request) -> web.Response:
     params = await Params.read(request)
     views = await list_notifications(
         connection(request),
-        member.account.id,
+        await viewer_for(request, member),
         window_from(params, default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
         notification_filter(params),
     )
@@ -71,7 +71,9 @@ async def index(request: web.Request) -> web.Response:
 
 async def show(request: web.Request) -> web.Response:
     member = await require_member(request, READ)
-    view = await get_notification(connection(request), member.account.id, _notification_id(request))
+    view = await get_notification(
+        connection(request), await viewer_for(request, member), _notification_id(request)
+    )
     if view is None:
         raise ApiError(404, NOT_FOUND)
     return json_response(render_notification(view, config(request).site, member.account.id))
@@ -83,7 +85,7 @@ async def unread_count(request: web.Request) -> web.Response:
     limit = params.integer("limit", default=DEFAULT_COUNT_LIMIT, minimum=1) or DEFAULT_COUNT_LIMIT
     count = await count_unread(
         connection(request),
-        member.account.id,
+        await viewer_for(request, member),
         member.user_id,
         notification_filter(params),
         min(limit, MAX_COUNT_LIMIT),
@@ -110,7 +112,7 @@ async def grouped_index(request: web.Request) -> web.Response:
     params = await Params.read(request)
     views = await list_notifications(
         connection(request),
-        member.account.id,
+        await viewer_for(request, member),
         window_from(params, default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
         notification_filter(params),
     )
@@ -120,7 +122,9 @@ async def grouped_index(request: web.Request) -> web.Response:
 
 async def grouped_show(request: web.Request) -> web.Response:
     member = await require_member(request, READ)
-    view = await get_notification(connection(request), member.account.id, _group_id(request))
+    view = await get_notification(
+        connection(request), await viewer_for(request, member), _group_id(request)
+    )
     if view is None:
         raise ApiError(404, NOT_FOUND)
     body = render_grouped_results([view], config(request).site, member.account.id, paginated=False)
@@ -129,7 +133,9 @@ async def grouped_show(request: web.Request) -> web.Response:
 
 async def grouped_accounts(request: web.Request) -> web.Response:
     member = await require_member(request, READ)
-    view = await get_notification(connection(request), member.account.id, _group_id(request))
+    view = await get_notification(
+        connection(request), await viewer_for(request, member), _group_id(request)
+    )
     if view is None:
         raise ApiError(404, NOT_FOUND)
     body = render_grouped_results([view], config(request).site, member.account.id)

@@ -35,7 +35,14 @@ from outbox.relationships import (
 )
 from web.errors import ApiError
 from web.keys import config, connection
-from web.mastodon.account_pages import NOT_FOUND, accounts_page, target_account, window_from
+from web.mastodon.account_pages import (
+    NOT_FOUND,
+    accounts_page,
+    shown_accounts,
+    shown_views,
+    target_account,
+    window_from,
+)
 from web.mastodon.auth import require_member
 from web.mastodon.entities.accounts import render_account
 from web.mastodon.entities.dates import iso
@@ -158,6 +165,8 @@ async def relationships(request: web.Request) -> web.Response:
     member = await require_member(request, "read:follows")
     params = await Params.read(request)
     ids = list(dict.fromkeys(params.ids("id")))
+    shown = await shown_accounts(request, ids)
+    ids = [i for i in ids if i in shown]
     found = await load_relationships(
         connection(request),
         member.account.id,
@@ -171,11 +180,14 @@ async def familiar(request: web.Request) -> web.Response:
     member = await require_member(request, "read:follows")
     params = await Params.read(request)
     conn = connection(request)
-    targets = [view.account.id for view in await find_accounts(conn, params.ids("id"))]
+    found_targets = await shown_views(request, await find_accounts(conn, params.ids("id")))
+    targets = [view.account.id for view in found_targets]
     found = await familiar_followers(conn, member.account.id, targets)
     views = {
         view.account.id: view
-        for view in await find_accounts(conn, [i for ids in found.values() for i in ids])
+        for view in await shown_views(
+            request, await find_accounts(conn, [i for ids in found.values() for i in ids])
+        )
     }
     site = config(request).site
     return json_response(

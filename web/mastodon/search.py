@@ -1,4 +1,4 @@
-"""`GET /api/v2/search` and `GET /api/v1/tags/:name`.
+"""`GET /api/v2/search` (`GET /api/v1/tags/:name` is in `followed_tags`).
 
 Mastodon answers search without a token since 4.0; on this members-only node it needs a member's
 token with `read:search`, like everything else that shows content."""
@@ -8,10 +8,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from actors.remote import RemoteLookup
-from content.search import SearchQuery, get_tag, search
+from content.search import SearchQuery, search
 from web.errors import ApiError
 from web.keys import config, connection, federation
-from web.mastodon.auth import require_member
+from web.mastodon.auth import require_viewer
 from web.mastodon.entities.accounts import render_account
 from web.mastodon.entities.statuses import render_status
 from web.mastodon.entities.tags import render_tag
@@ -47,27 +47,18 @@ def _query(params: Params) -> SearchQuery:
 
 
 async def search_v2(request: web.Request) -> web.Response:
-    member = await require_member(request, "read:search")
+    viewer = await require_viewer(request, "read:search")
     query = _query(await Params.read(request))
     site = config(request).site
-    viewer_id = member.account.id
     remote = RemoteLookup(federation(request), config(request).federation_mode)
-    results = await search(connection(request), site, viewer_id, query, remote=remote)
+    results = await search(connection(request), site, viewer, query, remote=remote)
     return json_response(
         {
             "accounts": [render_account(view, site) for view in results.accounts],
-            "statuses": [render_status(view, site, viewer_id) for view in results.statuses],
+            "statuses": [render_status(view, site, viewer.account_id) for view in results.statuses],
             "hashtags": [render_tag(tag, site) for tag in results.hashtags],
         }
     )
-
-
-async def show_tag(request: web.Request) -> web.Response:
-    await require_member(request)
-    tag = await get_tag(connection(request), request.match_info["name"])
-    if tag is None:
-        raise ApiError(404, "Record not found")
-    return json_response(render_tag(tag, config(request).site))
 
 
 def setup(app: web.Application) -> None:
@@ -75,6 +66,5 @@ def setup(app: web.Application) -> None:
         app,
         [
             ("GET", "/api/v2/search", search_v2),
-            ("GET", "/api/v1/tags/{name}", show_tag),
         ],
     )

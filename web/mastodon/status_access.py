@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from content.access import Viewer
 from content.status_lookup import access_status
 from content.status_views import load_status_views
 from content.statuses import Status
@@ -26,8 +27,8 @@ def path_id(request: web.Request, name: str = "id") -> int:
     return int(raw)
 
 
-async def accessible_status(request: web.Request, viewer_id: int) -> Status:
-    status = await access_status(connection(request), viewer_id, path_id(request))
+async def accessible_status(request: web.Request, viewer: Viewer) -> Status:
+    status = await access_status(connection(request), viewer, path_id(request))
     if status is None:
         raise ApiError(404, NOT_FOUND)
     return status

@@ -23,7 +23,7 @@ from outbox.interactions import (
 )
 from web.errors import ApiError
 from web.keys import config, connection
-from web.mastodon.auth import grant_for, require_member
+from web.mastodon.auth import grant_for, require_member, viewer_for
 from web.mastodon.params import Params
 from web.mastodon.responses import json_response
 from web.mastodon.routes import Handler, add_routes
@@ -44,7 +44,7 @@ async def reblog(request: web.Request) -> web.Response:
     member = await require_member(request, "write:statuses")
     grant = await grant_for(request)
     params = await Params.read(request)
-    status = await accessible_status(request, member.account.id)
+    status = await accessible_status(request, await viewer_for(request, member))
     conn = connection(request)
     preferences = await get_preferences(conn, member.user_id)
     try:
@@ -69,7 +69,7 @@ async def reblog(request: web.Request) -> web.Response:
 async def unreblog(request: web.Request) -> web.Response:
     """Answers the status that was boosted."""
     member = await require_member(request, "write:statuses")
-    status = await accessible_status(request, member.account.id)
+    status = await accessible_status(request, await viewer_for(request, member))
     try:
         original = await do_unreblog(
             connection(request), config(request).site, member.account.id, status
@@ -81,7 +81,7 @@ async def unreblog(request: web.Request) -> web.Response:
 
 async def favourite(request: web.Request) -> web.Response:
     member = await require_member(request, "write:favourites")
-    status = await accessible_status(request, member.account.id)
+    status = await accessible_status(request, await viewer_for(request, member))
     try:
         await do_favourite(connection(request), config(request).site, member.account.id, status)
     except ActionNotAllowed:
@@ -93,7 +93,7 @@ async def favourite(request: web.Request) -> web.Response:
 
 async def unfavourite(request: web.Request) -> web.Response:
     member = await require_member(request, "write:favourites")
-    status = await accessible_status(request, member.account.id)
+    status = await accessible_status(request, await viewer_for(request, member))
     try:
         await do_unfavourite(connection(request), config(request).site, member.account.id, status)
     except LookupError:
@@ -103,7 +103,7 @@ async def unfavourite(request: web.Request) -> web.Response:
 
 async def bookmark(request: web.Request) -> web.Response:
     member = await require_member(request, "write:bookmarks")
-    status = await accessible_status(request, member.account.id)
+    status = await accessible_status(request, await viewer_for(request, member))
     original = await _original(request, status)
     await do_bookmark(connection(request), member.account.id, original.id)
     return json_response(await render_one(request, status.id, member.account.id))
@@ -111,7 +111,7 @@ async def bookmark(request: web.Request) -> web.Response:
 
 async def unbookmark(request: web.Request) -> web.Response:
     member = await require_member(request, "write:bookmarks")
-    status = await accessible_status(request, member.account.id)
+    status = await accessible_status(request, await viewer_for(request, member))
     original = await _original(request, status)
     await do_unbookmark(connection(request), member.account.id, original.id)
     return json_response(await render_one(request, status.id, member.account.id))
@@ -119,7 +119,7 @@ async def unbookmark(request: web.Request) -> web.Response:
 
 async def pin(request: web.Request) -> web.Response:
     member = await require_member(request, "write:accounts")
-    status = await accessible_status(request, member.account.id)
+    status = await accessible_status(request, await viewer_for(request, member))
     try:
         await do_pin(connection(request), config(request).site, member.account.id, status)
     except PinError as error:
@@ -129,7 +129,7 @@ async def pin(request: web.Request) -> web.Response:
 
 async def unpin(request: web.Request) -> web.Response:
     member = await require_member(request, "write:accounts")
-    status = await accessible_status(request, member.account.id)
+    status = await accessible_status(request, await viewer_for(request, member))
     await do_unpin(connection(request), config(request).site, member.account.id, status)
     return json_response(await render_one(request, status.id, member.account.id))
 
@@ -141,7 +141,7 @@ async def _thread_of(request: web.Request, status: Status) -> int:
 
 async def mute(request: web.Request) -> web.Response:
     member = await require_member(request, "write:mutes")
-    status = await accessible_status(request, member.account.id)
+    status = await accessible_status(request, await viewer_for(request, member))
     thread_id = await _thread_of(request, status)
     await do_mute_conversation(connection(request), member.account.id, thread_id)
     return json_response(await render_one(request, status.id, member.account.id))
@@ -149,7 +149,7 @@ async def mute(request: web.Request) -> web.Response:
 
 async def unmute(request: web.Request) -> web.Response:
     member = await require_member(request, "write:mutes")
-    status = await accessible_status(request, member.account.id)
+    status = await accessible_status(request, await viewer_for(request, member))
     thread_id = await _thread_of(request, status)
     await do_unmute_conversation(connection(request), member.account.id, thread_id)
     return json_response(await render_one(request, status.id, member.account.id))

@@ -14,7 +14,7 @@ from content.status_lookup import original_of
 from db.keyset import Window
 from web.errors import ApiError
 from web.keys import config, connection
-from web.mastodon.auth import require_member
+from web.mastodon.auth import require_member, viewer_for
 from web.mastodon.entities.accounts import render_account
 from web.mastodon.paging import page_from, with_link
 from web.mastodon.params import Params
@@ -36,14 +36,16 @@ async def _statuses_page(request: web.Request, marks: list[Marked], viewer: int)
 async def favourites(request: web.Request) -> web.Response:
     member = await require_member(request, "read:favourites")
     window = await _window(request, default=20, maximum=40)
-    marks = await favourited_statuses(connection(request), member.account.id, window)
+    viewer = await viewer_for(request, member)
+    marks = await favourited_statuses(connection(request), viewer, window)
     return await _statuses_page(request, marks, member.account.id)
 
 
 async def bookmarks(request: web.Request) -> web.Response:
     member = await require_member(request, "read:bookmarks")
     window = await _window(request, default=20, maximum=40)
-    marks = await bookmarked_statuses(connection(request), member.account.id, window)
+    viewer = await viewer_for(request, member)
+    marks = await bookmarked_statuses(connection(request), viewer, window)
     return await _statuses_page(request, marks, member.account.id)
 
 
@@ -56,7 +58,8 @@ async def _accounts_page(request: web.Request, marks: list[Marked]) -> web.Respo
 
 async def _favourited_or_boosted(request: web.Request, boosts: bool) -> web.Response:
     member = await require_member(request, "read:accounts")
-    status = await accessible_status(request, member.account.id)
+    viewer = await viewer_for(request, member)
+    status = await accessible_status(request, viewer)
     # Favourites and boosts of a boost belong to its original.
     original = await original_of(connection(request), status)
     if original is None:
@@ -64,9 +67,9 @@ async def _favourited_or_boosted(request: web.Request, boosts: bool) -> web.Resp
     window = await _window(request, default=40, maximum=80)
     conn = connection(request)
     if boosts:
-        marks = await reblogged_by(conn, original.id, member.account.id, window)
+        marks = await reblogged_by(conn, original.id, viewer, window)
     else:
-        marks = await favourited_by(conn, original.id, window)
+        marks = await favourited_by(conn, original.id, viewer, window)
     return await _accounts_page(request, marks)
 
 

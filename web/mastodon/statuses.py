@@ -11,23 +11,24 @@ from typing import Any
 
 from aiohttp import web
 
+from actors.accounts import Member
 from actors.preferences import get_preferences
 from actors.profiles import load_accounts
 from actors.remote import RemoteLookup
+from content.access import VISIBILITIES, narrower
 from content.compose import ComposeError, Draft
 from content.edits import Edit, MediaChange, media_by_ids, status_history
 from content.languages import normalise_language
 from content.status_lookup import access_status, visible_among
 from content.statuses import Status, get_status
 from content.threads import ancestor_ids, descendant_ids
-from content.visibility import VISIBILITIES, narrower
 from outbox.interactions import do_delete_status, do_edit_status
 from outbox.posting import do_post
 from outbox.posting_once import do_post_once
 from web.errors import ApiError
 from web.keys import config, connection, federation
 from web.mastodon import status_actions, status_lists
-from web.mastodon.auth import grant_for, require_member
+from web.mastodon.auth import grant_for, refuse_moved, require_member, viewer_for
 from web.mastodon.entities.status_edits import render_status_edit, render_status_source
 from web.mastodon.params import Params
 from web.mastodon.responses import json_response
@@ -47,7 +48,7 @@ NO_SCHEDULING = "Validation failed: Scheduled posts are not supported yet"
 NO_POLLS = "Validation failed: Polls are not supported yet"
 
 
-def _language(params: Params) -> str | None:
+def language_of(params: Params) -> str | None:
     raw = params.string("language")
     if raw is None or not raw.strip():
         return None
@@ -57,7 +58,7 @@ def _language(params: Params) -> str | None:
         raise ApiError(422, "Validation failed: Language is not a valid ISO 639 code") from None
 
 
-def _visibility(params: Params, default: str) -> str:
+def visibility_of(params: Params, default: str) -> str:
     """`visibility`, else the member's default. glitch-soc's `local_only: true` asks for a post
     that stays on this node, which is Rukun's `local` (it never widens a narrower choice)."""
     requested = params.string("visibility") or None
@@ -86,6 +87,7 @@ def _idempotency_key(request: web.Request) -> str | None:
 
 async def create(request: web.Request) -> web.Response:
     member = await require_member(request, "write:statuses")
+    refuse_moved(member)
     grant = await grant_for(request)
     params = await Params.read(request)
     _refuse_unsupported(params)
@@ -95,9 +97,9 @@ async def create(request: web.Request) -> web.Response:
     draft = Draft(
         text=params.string("status", "") or "",
         spoiler_text=params.string("spoiler_text", "") or "",
-        visibility=_visibility(params, preferences.default_visibility),
+        visibility=visibility_of(params, preferences.default_visibility),
         sensitive=bool(params.boolean("sensitive", preferences.default_sensitive)),
-        language=_language(params) or preferences.default_language,
+        language=language_of(params) or preferences.default_language,
         in_reply_to_id=params.id("in_reply_to_id"),
         media_ids=tuple(params.ids("media_ids")),
         application_id=grant.application_id if grant else None,
@@ -105,7 +107,8 @@ async def create(request: web.Request) -> web.Response:
     key = _idempotency_key(request)
     if (
         draft.in_reply_to_id is not None
-        and await access_status(conn, viewer, draft.in_reply_to_id) is None
+        and await access_status(conn, await viewer_for(request, member), draft.in_reply_to_id)
+        is None
     ):
         raise ApiError(404, REPLY_NOT_FOUND)
     site = config(request).site
@@ -124,7 +127,7 @@ async def create(request: web.Request) -> web.Response:
 
 async def show(request: web.Request) -> web.Response:
     member = await require_member(request, "read:statuses")
-    status = await accessible_status(request, member.account.id)
+    status = await accessible_status(request, await viewer_for(request, member))
     return json_response(await render_one(request, status.id, member.account.id))
 
 
@@ -134,7 +137,7 @@ async def index(request: web.Request) -> web.Response:
     ids = list(dict.fromkeys((await Params.read(request)).ids("id")))
     if len(ids) > MAX_REQUESTED:
         raise ApiError(422, f"Validation failed: at most {MAX_REQUESTED} statuses at a time")
-    visible = await visible_among(connection(request), member.account.id, ids)
+    visible = await visible_among(connection(request), await viewer_for(request, member), ids)
     wanted = [i for i in ids if i in visible]
     return json_response(await render_statuses(request, wanted, member.account.id))
 
@@ -214,13 +217,25 @@ async def update(request: web.Request) -> web.Response:
         text=params.string("status", "") or "",
         spoiler_text=params.string("spoiler_text", "") or "",
         sensitive=bool(params.boolean("sensitive", False)),
-        language=_language(params),
+        language=language_of(params),
         media_ids=tuple(dict.fromkeys(params.ids("media_ids"))),
         media_changes=_media_changes(params),
     )
+    return await edit_and_render(request, member, status, edit)
+
+
+async def edit_and_render(
+    request: web.Request, member: Member, status: Status, edit: Edit
+) -> web.Response:
+    """Edit the member's own status (a note or an article) and answer it as it now stands."""
     try:
         edited = await do_edit_status(
-            connection(request), config(request).site, member.account.id, status, edit
+            connection(request),
+            config(request).site,
+            member.account.id,
+            status,
+            edit,
+            remote=RemoteLookup(federation(request), config(request).federation_mode),
         )
     except ComposeError as error:
         raise ApiError(422, str(error)) from None
@@ -231,7 +246,7 @@ async def update(request: web.Request) -> web.Response:
 
 async def history(request: web.Request) -> web.Response:
     member = await require_member(request, "read:statuses")
-    status = await accessible_status(request, member.account.id)
+    status = await accessible_status(request, await viewer_for(request, member))
     conn = connection(request)
     versions = await status_history(conn, status)
     authors = await load_accounts(conn, {v.account_id for v in versions})
@@ -248,22 +263,22 @@ async def history(request: web.Request) -> web.Response:
 
 async def source(request: web.Request) -> web.Response:
     member = await require_member(request, "read:statuses")
-    status = await accessible_status(request, member.account.id)
+    status = await accessible_status(request, await viewer_for(request, member))
     return json_response(render_status_source(status))
 
 
 async def context(request: web.Request) -> web.Response:
     """Ancestors oldest first, descendants in thread order; each one the viewer may see."""
     member = await require_member(request, "read:statuses")
-    viewer = member.account.id
+    viewer = await viewer_for(request, member)
     status = await accessible_status(request, viewer)
     conn = connection(request)
     ancestors = await ancestor_ids(conn, status, viewer)
     descendants = await descendant_ids(conn, status, viewer)
     return json_response(
         {
-            "ancestors": await render_statuses(request, ancestors, viewer),
-            "descendants": await render_statuses(request, descendants, viewer),
+            "ancestors": await render_statuses(request, ancestors, viewer.account_id),
+            "descendants": await render_statuses(request, descendants, viewer.account_id),
         }
     )
 

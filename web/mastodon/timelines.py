@@ -17,7 +17,7 @@ from content.timelines import (
 from db.keyset import Window
 from web.errors import ApiError
 from web.keys import config, connection
-from web.mastodon.auth import require_member
+from web.mastodon.auth import require_member, require_viewer
 from web.mastodon.entities.statuses import render_status
 from web.mastodon.paging import page_from, with_link
 from web.mastodon.params import Params
@@ -47,23 +47,23 @@ def statuses_page(request: web.Request, views: list[StatusView], viewer_id: int)
 
 
 async def home(request: web.Request) -> web.Response:
-    member = await require_member(request, "read:statuses")
+    viewer = await require_viewer(request, "read:statuses")
     window = window_from(await Params.read(request))
-    views = await home_timeline(connection(request), member.account.id, window)
-    return statuses_page(request, views, member.account.id)
+    views = await home_timeline(connection(request), viewer, window)
+    return statuses_page(request, views, viewer.account_id)
 
 
 async def public(request: web.Request) -> web.Response:
-    member = await require_member(request, "read:statuses")
+    viewer = await require_viewer(request, "read:statuses")
     params = await Params.read(request)
     views = await public_timeline(
-        connection(request), member.account.id, window_from(params), live_filter(params)
+        connection(request), viewer, window_from(params), live_filter(params)
     )
-    return statuses_page(request, views, member.account.id)
+    return statuses_page(request, views, viewer.account_id)
 
 
 async def tag(request: web.Request) -> web.Response:
-    member = await require_member(request, "read:statuses")
+    viewer = await require_viewer(request, "read:statuses")
     params = await Params.read(request)
     query = TagQuery(
         tag=request.match_info["hashtag"],
@@ -72,9 +72,9 @@ async def tag(request: web.Request) -> web.Response:
         none=tuple(params.strings("none")),
     )
     views = await tag_timeline(
-        connection(request), member.account.id, window_from(params), query, live_filter(params)
+        connection(request), viewer, window_from(params), query, live_filter(params)
     )
-    return statuses_page(request, views, member.account.id)
+    return statuses_page(request, views, viewer.account_id)
 
 
 async def list_timeline(request: web.Request) -> web.Response:

@@ -19,7 +19,6 @@ from aiohttp import web
 from actors.profiles import load_account
 from web.errors import ApiError
 from web.keys import connection
-from web.mastodon import search
 from web.mastodon.auth import require_member
 from web.mastodon.responses import json_response
 from web.mastodon.routes import add_routes
@@ -81,12 +80,6 @@ async def admin(request: web.Request) -> web.Response:
     if not member.is_staff:
         raise ApiError(403, "This action is not allowed")
     raise ApiError(422, UNAVAILABLE)
-
-
-async def unfollow_tag(request: web.Request) -> web.Response:
-    """Nobody follows a tag yet, so unfollowing answers the tag as it stands."""
-    await require_member(request, "write:follows")
-    return await search.show_tag(request)
 
 
 # Mastodon 4.3+ lets members filter notifications; nothing is filtered here, so the policy
@@ -165,11 +158,6 @@ PLACEHOLDERS: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/api/v1/suggestions", listing("read")),
     ("GET", "/api/v2/suggestions", listing("read")),
     ("DELETE", "/api/v1/suggestions/{id}", done("read")),
-    # Announcements
-    ("GET", "/api/v1/announcements", listing("read")),
-    ("POST", "/api/v1/announcements/{id}/dismiss", missing("write:accounts")),
-    ("PUT", "/api/v1/announcements/{id}/reactions/{name}", missing("write:favourites")),
-    ("DELETE", "/api/v1/announcements/{id}/reactions/{name}", missing("write:favourites")),
     # Featured tags and endorsements
     ("GET", "/api/v1/featured_tags", listing("read:accounts")),
     ("POST", "/api/v1/featured_tags", unavailable("write:accounts")),
@@ -189,14 +177,9 @@ PLACEHOLDERS: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/api/v1/domain_blocks", listing("read:blocks")),
     ("POST", "/api/v1/domain_blocks", unavailable("write:blocks")),
     ("DELETE", "/api/v1/domain_blocks", done("write:blocks")),
-    # Hashtags: following and featuring come later
-    ("GET", "/api/v1/followed_tags", listing("read:follows")),
-    ("POST", "/api/v1/tags/{name}/follow", unavailable("write:follows")),
-    ("POST", "/api/v1/tags/{name}/unfollow", unfollow_tag),
+    # Hashtags: featuring comes later (following is `web.mastodon.followed_tags`)
     ("POST", "/api/v1/tags/{name}/feature", unavailable("write:accounts")),
     ("POST", "/api/v1/tags/{name}/unfeature", unavailable("write:accounts")),
-    # The profile directory: Mastodon answers 404 while it is switched off.
-    ("GET", "/api/v1/directory", missing(None)),
     # Notification requests and policy: nothing is filtered, so nothing waits.
     ("GET", "/api/v2/notifications/policy", answer("read:notifications", _POLICY)),
     ("PATCH", "/api/v2/notifications/policy", unavailable("write:notifications")),

@@ -3,6 +3,7 @@ only on versions that had one, as in Mastodon), and the plain source an app edit
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from actors.profiles import AccountView
@@ -25,8 +26,14 @@ def render_status_edit(
             continue
         described = edit.media_descriptions[index] if index < len(edit.media_descriptions) else ""
         attachments.append(render_media({**row, "description": described}, site))
+    content = edit.content
+    if edit.title:
+        # An article's version: its title and summary changed with the body, so show them.
+        heading = f"<p><strong>{html.escape(edit.title)}</strong></p>"
+        summary = f"<p>{html.escape(edit.summary)}</p>" if edit.summary else ""
+        content = heading + summary + content
     return {
-        "content": edit.content,
+        "content": content,
         "spoiler_text": edit.spoiler_text,
         "sensitive": edit.sensitive,
         "created_at": iso(edit.created_at),

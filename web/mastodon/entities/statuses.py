@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from actors.site import Site
+from content.articles import article_url, teaser_html
 from content.status_views import MentionRef, StatusView
 from web.mastodon.entities.accounts import render_account
 from web.mastodon.entities.dates import iso
@@ -32,11 +33,24 @@ def status_uri(view: StatusView, site: Site) -> str:
     return status.uri or ""
 
 
+def _handle(view: StatusView) -> str:
+    account = view.account.account
+    return account.username if account.domain is None else f"{account.username}@{account.domain}"
+
+
 def render_status(view: StatusView, site: Site, viewer_id: int | None) -> dict[str, Any]:
+    """An article shows as its title, summary and a link to its page here (where the whole of
+    it is), as Mastodon shows an Article it receives; `rukun` carries the title and summary."""
     status = view.status
     username = view.account.account.username
     local_only = status.visibility == "local"
     reblog = render_status(view.reblog, site, viewer_id) if view.reblog else None
+    url = site.status_url(username, status.id) if status.local else (status.url or status.uri)
+    content = status.content
+    if status.is_article:
+        page = article_url(site, _handle(view), status.id)
+        url = page if status.local else url
+        content = teaser_html(status.title, status.summary, page)
     rendered: dict[str, Any] = {
         "id": str(status.id),
         "created_at": iso(status.created_at),
@@ -50,9 +64,7 @@ def render_status(view: StatusView, site: Site, viewer_id: int | None) -> dict[s
         "local_only": local_only,
         "language": status.language,
         "uri": status_uri(view, site),
-        "url": (
-            site.status_url(username, status.id) if status.local else (status.url or status.uri)
-        ),
+        "url": url,
         "replies_count": status.replies_count,
         "reblogs_count": status.reblogs_count,
         "favourites_count": status.favourites_count,
@@ -61,7 +73,7 @@ def render_status(view: StatusView, site: Site, viewer_id: int | None) -> dict[s
         "reblogged": view.reblogged,
         "muted": view.muted,
         "bookmarked": view.bookmarked,
-        "content": "" if reblog else status.content,
+        "content": "" if reblog else content,
         "filtered": [],
         "reblog": reblog,
         "application": view.application,
@@ -74,6 +86,10 @@ def render_status(view: StatusView, site: Site, viewer_id: int | None) -> dict[s
         "poll": None,
         "rukun": {"visibility": status.visibility},
     }
+    if view.imported_from is not None:
+        rendered["rukun"]["imported_from"] = view.imported_from
+    if status.is_article:
+        rendered["rukun"].update(kind="article", title=status.title, summary=status.summary)
     if viewer_id is not None and status.account_id == viewer_id:
         rendered["pinned"] = view.pinned
     if reblog is not None:

@@ -1,0 +1,1 @@
+"""The admin and moderation panel's pages (`web.admin.panel` registers them)."""
