@@ -144,6 +144,11 @@ async def delete_post(ctx: InboxContext, activity: Activity) -> None:
     await _discard(ctx, status)
 
 
+async def discard_post(ctx: InboxContext, status: Status) -> None:
+    """A remote post goes as its author's Delete takes it (a group removed it, FEP-1b12)."""
+    await _discard(ctx, status)
+
+
 async def discard_boost(ctx: InboxContext, boost: Status) -> None:
     """Used by Undo(Announce): a boost goes the way a deleted post goes."""
     await _discard(ctx, boost)
