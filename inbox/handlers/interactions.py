@@ -15,7 +15,12 @@ from content.feeds import fan_out
 from content.group_posts import add_to_group
 from content.notifications import notify, withdraw
 from content.remote_interactions import add_remote_favourite, favourite_by_uri
-from content.remote_statuses import find_reblog_by_uri, find_status_by_uri, insert_remote_reblog
+from content.remote_statuses import (
+    find_reblog_by_uri,
+    find_status_by_uri,
+    insert_remote_reblog,
+    was_deleted,
+)
 from content.statuses import Status, adjust_counter
 from federation.as2_objects import (
     Activity,
@@ -30,6 +35,7 @@ from inbox.context import Ignored, InboxContext
 from inbox.handlers.group_moderation import handle_group_moderation
 from inbox.handlers.posts import discard_boost
 from inbox.remote_posts import fetch_post, resolve_post, store_draft
+from inbox.signed_copies import verified_create
 
 
 async def handle_like(ctx: InboxContext, activity: Activity) -> None:
@@ -91,7 +97,9 @@ def _announced_id(activity: Activity) -> str | None:
 async def _original(ctx: InboxContext, activity: Activity, booster: Account) -> Status | None:
     """The boosted status: known, carried by the Announce from the booster's own origin (so
     the signature vouches for it), or fetched from where its id says it lives. A group vouches
-    for posts on its own host (a Lemmy community and its users share one)."""
+    for posts on its own host (a Lemmy community and its users share one); a post from
+    another host it embeds in its author's Create is taken only on the author's integrity
+    proof (`inbox.signed_copies`)."""
     object_id = _announced_id(activity)
     if object_id is None:
         return None
@@ -117,6 +125,15 @@ async def _original(ctx: InboxContext, activity: Activity, booster: Account) -> 
             if author is not None:
                 draft = await resolve_post(ctx, post, author, depth=0)
                 return await store_draft(ctx, draft, delivered=False)
+    create = activity.embedded
+    if booster.actor_type == "Group" and create is not None and type_of(create) == "Create":
+        # A member's post from another node (FEP-1b12), vouched for by its author's proof.
+        verified = await verified_create(ctx, create)
+        if verified is not None and verified[0].id == object_id:
+            if await was_deleted(ctx.conn, object_id):
+                return None
+            draft = await resolve_post(ctx, verified[0], verified[1], depth=0)
+            return await store_draft(ctx, draft, delivered=False)
     return await fetch_post(ctx, object_id)
 
 
