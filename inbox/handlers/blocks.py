@@ -26,7 +26,7 @@ async def end_follow(ctx: InboxContext, follower_id: int, target_id: int, local:
 
 async def handle_block(ctx: InboxContext, activity: Activity) -> None:
     if activity.target is not None:
-        raise Ignored("a ban from a group (Lemmy) is not a block of an account")
+        raise Ignored("a ban from a group (Lemmy), not a block of an account")
     target = await ctx.local_account(activity.object_id)
     blocker = await ctx.actor(activity)
     async with ctx.conn.transaction():
