@@ -160,20 +160,25 @@ async def assertion_key(
 
     Raises RemoteActorError when the actor cannot be had."""
     account = await _resolve(conn, client, actor_uri, STALE_AFTER)
-    for max_age in (None, MIN_REFRESH_INTERVAL):
-        if max_age is not None:
-            account = await _resolve(conn, client, actor_uri, max_age)
-        if account.is_local:
-            return None
-        found: str | None = await conn.fetchval(
-            """SELECT public_key_multibase FROM remote_assertion_keys
-               WHERE key_id = $1 AND account_id = $2""",
-            key_id,
-            account.id,
-        )
-        if found is not None:
-            return found
-    return None
+    found = await _cached_assertion_key(conn, account, key_id)
+    if found is None and not _fresh(account, MIN_REFRESH_INTERVAL):
+        account = await _resolve(conn, client, actor_uri, MIN_REFRESH_INTERVAL)
+        found = await _cached_assertion_key(conn, account, key_id)
+    return found
+
+
+async def _cached_assertion_key(
+    conn: asyncpg.Connection, account: Account, key_id: str
+) -> str | None:
+    if account.is_local:
+        return None
+    found: str | None = await conn.fetchval(
+        """SELECT public_key_multibase FROM remote_assertion_keys
+           WHERE key_id = $1 AND account_id = $2""",
+        key_id,
+        account.id,
+    )
+    return found
 
 
 async def _resolve_document(
