@@ -35,7 +35,7 @@ def group_announce(group_uri: str, activity: dict[str, Any]) -> dict[str, Any]:
             "id": f"{activity['id']}/announce",
             "type": "Announce",
             "actor": group_uri,
-            "to": [f"{group_uri}/followers"],
+            "to": activity["to"],
             "object": activity,
         }
     )
@@ -49,11 +49,12 @@ async def announce_post_removal(
     if ref is None:
         return
     group_uri = site.actor_url(group.account.username)
+    members = site.followers_url(group.account.username)
     delete = {
         "id": f"{group_uri}#removals/{status.id}",
         "type": "Delete",
         "actor": group_uri,
-        "to": [f"{group_uri}/followers"],
+        "to": [members],
         "audience": group_uri,
         "object": status_uri_of(site, ref),
     }
@@ -69,12 +70,13 @@ async def announce_member_removal(
 ) -> None:
     """Queue the ban of `member` to the members' nodes and the member's own."""
     group_uri = site.actor_url(group.account.username)
+    members = site.followers_url(group.account.username)
     member_uri = site.actor_url(member.username) if member.is_local else member.uri
     ban = {
         "id": f"{group_uri}#bans/{uuid.uuid4().hex}",
         "type": "Block",
         "actor": group_uri,
-        "to": [f"{group_uri}/followers"],
+        "to": [members],
         "audience": group_uri,
         "object": member_uri,
         "target": group_uri,
