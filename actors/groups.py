@@ -5,7 +5,9 @@ bans, and decides how a join is answered (`join_answer`).
 
 Membership policies: `open` to accounts of this node, `partners` also to accounts of the
 group's listed partner domains, `approval` (a group admin decides) and `invite` (only invited
-accounts). Under `open` or `partners`, anyone else may still ask and wait for approval."""
+accounts). Under `open` or `partners`, an account from any other node is refused (a Reject,
+not a request left pending): those policies name who may join, and a group admin who wants
+someone else invites them."""
 
 from __future__ import annotations
 
@@ -279,8 +281,9 @@ async def is_member(conn: asyncpg.Connection, group_id: int, account_id: int) ->
 
 async def join_answer(conn: asyncpg.Connection, group: Group, account: Account) -> str:
     """How a Follow of the group by `account` is answered: `accept`, `request` (a group admin
-    decides) or `reject` (removed earlier, or not invited to an invite-only group). The
-    group's staff and invited accounts are always let in."""
+    decides, under `approval`) or `reject` (removed earlier, not invited to an invite-only
+    group, or from a node an `open` or `partners` group is not open to). The group's staff
+    and invited accounts are always let in."""
     if await is_banned(conn, group.id, account.id):
         return "reject"
     invited = await conn.fetchval(
@@ -294,4 +297,14 @@ async def join_answer(conn: asyncpg.Connection, group: Group, account: Account) 
     )
     if invited or (group.policy in ("open", "partners") and welcome):
         return "accept"
-    return "reject" if group.policy == "invite" else "request"
+    return "request" if group.policy == "approval" else "reject"
+
+
+async def unban(conn: asyncpg.Connection, group_id: int, account_id: int) -> bool:
+    """Lift a ban (a group elsewhere undid it); False when there was none."""
+    lifted = await conn.fetchval(
+        "DELETE FROM group_bans WHERE group_id = $1 AND account_id = $2 RETURNING account_id",
+        group_id,
+        account_id,
+    )
+    return lifted is not None

@@ -128,9 +128,57 @@ async def _store_checked(conn: asyncpg.Connection, actor: RemoteActorDoc) -> Acc
     if actor.main_key is None:
         raise RemoteActorError(f"{actor.id}: the actor has no public key of its own")
     try:
-        return await store_actor(conn, actor)
+        async with conn.transaction():
+            account = await store_actor(conn, actor)
+            await _store_assertion_keys(conn, account.id, actor)
+            return account
     except HandleTakenError as error:
         raise RemoteActorError(str(error)) from error
+
+
+async def _store_assertion_keys(
+    conn: asyncpg.Connection, account_id: int, actor: RemoteActorDoc
+) -> None:
+    """The actor's `assertionMethod` keys, as its document now publishes them."""
+    await conn.execute("DELETE FROM remote_assertion_keys WHERE account_id = $1", account_id)
+    await conn.executemany(
+        """INSERT INTO remote_assertion_keys (key_id, account_id, public_key_multibase)
+           VALUES ($1, $2, $3)
+           ON CONFLICT (key_id) DO UPDATE SET account_id = EXCLUDED.account_id,
+               public_key_multibase = EXCLUDED.public_key_multibase""",
+        [(key.id, account_id, key.public_key_multibase) for key in actor.assertion_keys],
+    )
+
+
+async def assertion_key(
+    conn: asyncpg.Connection, client: FederationClient, actor_uri: str, key_id: str
+) -> str | None:
+    """The multibase Ed25519 key `key_id` of the remote actor `actor_uri`, as its actor
+    document publishes it in `assertionMethod` (FEP-8b32 proofs), or None when the actor does
+    not publish it. The actor is fetched when not cached, and again (no more often than
+    MIN_REFRESH_INTERVAL) when it lacks the key: keys are added and rotated.
+
+    Raises RemoteActorError when the actor cannot be had."""
+    account = await _resolve(conn, client, actor_uri, STALE_AFTER)
+    found = await _cached_assertion_key(conn, account, key_id)
+    if found is None and not _fresh(account, MIN_REFRESH_INTERVAL):
+        account = await _resolve(conn, client, actor_uri, MIN_REFRESH_INTERVAL)
+        found = await _cached_assertion_key(conn, account, key_id)
+    return found
+
+
+async def _cached_assertion_key(
+    conn: asyncpg.Connection, account: Account, key_id: str
+) -> str | None:
+    if account.is_local:
+        return None
+    found: str | None = await conn.fetchval(
+        """SELECT public_key_multibase FROM remote_assertion_keys
+           WHERE key_id = $1 AND account_id = $2""",
+        key_id,
+        account.id,
+    )
+    return found
 
 
 async def _resolve_document(

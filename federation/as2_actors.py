@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from federation.multikeys import MultikeyError, public_key_from_multibase
 from federation.organisation_terms import LABELS, OrganisationDoc, parse_organisation
 from federation.origin import host_of, origin_of, same_origin
 from federation.signing_keys import KeyFormatError, load_public_key
@@ -64,6 +65,15 @@ class PublicKeyDoc:
 
 
 @dataclass(frozen=True, slots=True)
+class AssertionKeyDoc:
+    """An Ed25519 key the actor publishes as `assertionMethod` (FEP-521a), to check the
+    integrity proofs (FEP-8b32) of what it signs."""
+
+    id: str
+    public_key_multibase: str
+
+
+@dataclass(frozen=True, slots=True)
 class ProfileField:
     name: str
     value: str  # HTML as received
@@ -92,6 +102,7 @@ class RemoteActorDoc:
     moved_to: str | None
     # A Rukun actor's typed organisation profile; None from other servers.
     organisation: OrganisationDoc | None = None
+    assertion_keys: tuple[AssertionKeyDoc, ...] = ()
 
     @property
     def domain(self) -> str:
@@ -187,6 +198,26 @@ def _public_keys(document: dict[str, Any], actor_id: str) -> tuple[PublicKeyDoc,
         except (KeyFormatError, ValueError):
             continue
         keys.append(PublicKeyDoc(key_id, actor_id, pem))
+    return tuple(keys)
+
+
+def _assertion_keys(document: dict[str, Any], actor_id: str) -> tuple[AssertionKeyDoc, ...]:
+    """The actor's `assertionMethod` Multikeys: only Ed25519 keys the actor controls, on its
+    own origin (a key elsewhere could be anyone's); others are skipped."""
+    keys: list[AssertionKeyDoc] = []
+    for item in _values(document.get("assertionMethod")):
+        if not isinstance(item, dict) or item.get("type") != "Multikey":
+            continue
+        key_id, encoded = _url(item.get("id")), item.get("publicKeyMultibase")
+        if key_id is None or not isinstance(encoded, str) or item.get("controller") != actor_id:
+            continue
+        if not same_origin(key_id, actor_id):
+            continue
+        try:
+            public_key_from_multibase(encoded)
+        except MultikeyError:
+            continue
+        keys.append(AssertionKeyDoc(key_id, encoded))
     return tuple(keys)
 
 
@@ -300,6 +331,7 @@ def parse_actor(document: dict[str, Any]) -> RemoteActorDoc:
         ],
         moved_to=_url(document.get("movedTo")),
         organisation=organisation,
+        assertion_keys=_assertion_keys(document, actor_id),
     )
 
 

@@ -24,6 +24,7 @@ from inbox.context import Ignored, InboxContext
 from inbox.handlers.actors import delete_actor, update_actor
 from inbox.handlers.blocks import handle_block
 from inbox.handlers.follows import handle_accept, handle_follow, handle_reject
+from inbox.handlers.group_moderation import handle_group_ban
 from inbox.handlers.interactions import handle_announce, handle_like
 from inbox.handlers.moves import handle_move
 from inbox.handlers.posts import delete_post, handle_create, update_post
@@ -52,6 +53,14 @@ async def handle_delete(ctx: InboxContext, activity: Activity) -> None:
         await delete_post(ctx, activity)
 
 
+async def handle_block_or_ban(ctx: InboxContext, activity: Activity) -> None:
+    """A Block with a `target` is a ban from a group (Lemmy), else a block of an account."""
+    if activity.target is not None:
+        await handle_group_ban(ctx, activity)
+    else:
+        await handle_block(ctx, activity)
+
+
 HANDLERS: dict[str, ActivityHandler] = {
     "Follow": handle_follow,
     "Accept": handle_accept,
@@ -62,7 +71,7 @@ HANDLERS: dict[str, ActivityHandler] = {
     "Delete": handle_delete,
     "Like": handle_like,
     "Announce": handle_announce,
-    "Block": handle_block,
+    "Block": handle_block_or_ban,
     "Flag": handle_flag,
     "Move": handle_move,
 }

@@ -9,6 +9,8 @@ actors per post, and only from partner domains."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from actors.account_uris import account_by_uri
 from actors.accounts import Account
@@ -103,11 +105,13 @@ async def store_draft(
     *,
     delivered: bool,
     addressed: tuple[int, ...] = (),
+    signed_create: Mapping[str, Any] | None = None,
 ) -> Status | None:
     """Store a resolved post with the author's counters; a delivered one (not one we fetched
     for context) also goes to local followers' home feeds and notifies whom it mentions, and
     is announced by the groups hosted here it is addressed to (mentions and `addressed`:
-    local accounts named in `to`, `cc` or `audience`) or replies in. Returns the stored
+    local accounts named in `to`, `cc` or `audience`) or replies in — embedding
+    `signed_create`, the Create as received with its author's integrity proof. Returns the stored
     status, or the one stored before under the same uri."""
     async with ctx.conn.transaction():
         # The activity itself is stored durably already and processing it again is harmless
@@ -121,7 +125,13 @@ async def store_draft(
             return await find_status_by_uri(ctx.conn, ctx.site, draft.uri)
         if delivered:
             await fan_out(ctx.conn, status, list(draft.mention_ids))
-            await distribute_to_groups(ctx.conn, ctx.site, status, (*draft.mention_ids, *addressed))
+            await distribute_to_groups(
+                ctx.conn,
+                ctx.site,
+                status,
+                (*draft.mention_ids, *addressed),
+                signed_create=signed_create,
+            )
         # Last before the commit: the author's counters row is locked from here on, and
         # every other post by the same author waits for it.
         await adjust_stats(ctx.conn, draft.account_id, statuses=1, status_at=status.created_at)

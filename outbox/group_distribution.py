@@ -7,21 +7,30 @@ Interop: the Announce names the post itself, not its Create. Mastodon and its ki
 an Announce as a boost by the group (what Friendica and Guppe groups send); Lemmy and other
 FEP-1b12 readers accept it too, as they fetch what an Announce names. The group's boost is an
 ordinary boost row by the group's account, so members here see it in their home feeds the
-same way."""
+same way.
+
+A post from another node that came with its author's integrity proof (FEP-8b32) is announced
+as that signed `Create`, embedded (`Announce{Create{Note}}`, as Lemmy announces): members on
+a third node cannot fetch a members-only post from its author's node (which does not know
+they are members), but can check the proof against the author's published key."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import asyncpg
 
 from actors.groups import Group, get_groups, is_member
-from actors.profiles import adjust_stats
+from actors.profiles import adjust_stats, load_account
+from actors.remote import inbox_for, remote_followers_inboxes
 from actors.site import Site
 from content.feeds import fan_out
 from content.group_posts import add_to_group, group_of_thread
 from content.reblogs import insert_reblog
 from content.statuses import Status, adjust_counter
+from outbox.delivery import queue_deliveries
+from outbox.served_documents import boost_announce
 from outbox.status_activities import federate_boost
 
 
@@ -73,10 +82,16 @@ async def link_remote_groups(
 
 
 async def distribute_to_groups(
-    conn: asyncpg.Connection, site: Site, status: Status, account_ids: Iterable[int]
+    conn: asyncpg.Connection,
+    site: Site,
+    status: Status,
+    account_ids: Iterable[int],
+    *,
+    signed_create: Mapping[str, Any] | None = None,
 ) -> list[int]:
     """Inside the transaction that stores the status: announce it in each group it is
-    addressed to whose member its author is. Returns the groups that announced it."""
+    addressed to whose member its author is (embedding `signed_create`, the author's Create
+    with its integrity proof, when there is one). Returns the groups that announced it."""
     if status.reblog_of_id is not None or status.visibility == "local":
         return []
     announced = []
@@ -85,13 +100,18 @@ async def distribute_to_groups(
             continue  # not a member, or removed: the group does not pass it on
         if not await add_to_group(conn, status.id, group.id, members_only=group.members_only):
             continue
-        await announce_in_group(conn, site, group, status)
+        await announce_in_group(conn, site, group, status, signed_create=signed_create)
         announced.append(group.id)
     return announced
 
 
 async def announce_in_group(
-    conn: asyncpg.Connection, site: Site, group: Group, status: Status
+    conn: asyncpg.Connection,
+    site: Site,
+    group: Group,
+    status: Status,
+    *,
+    signed_create: Mapping[str, Any] | None = None,
 ) -> Status | None:
     """The group boosts the status: home feeds of its members here, an Announce to the
     others' nodes. None when the group already boosts it."""
@@ -101,5 +121,30 @@ async def announce_in_group(
     await adjust_counter(conn, status.id, "reblogs_count", 1)
     await adjust_stats(conn, group.id, statuses=1, status_at=boost.created_at)
     await fan_out(conn, boost, [])
-    await federate_boost(conn, site, "Announce", boost)
+    if signed_create is not None and not status.local:
+        await _announce_signed_create(conn, site, group, boost, status, signed_create=signed_create)
+    else:
+        await federate_boost(conn, site, "Announce", boost)
     return boost
+
+
+async def _announce_signed_create(
+    conn: asyncpg.Connection,
+    site: Site,
+    group: Group,
+    boost: Status,
+    status: Status,
+    *,
+    signed_create: Mapping[str, Any],
+) -> None:
+    """The group's Announce (same id and audience as any boost of it), its object the
+    author's Create exactly as signed, `@context` and `proof` included."""
+    announce = await boost_announce(conn, site, boost, group.account.username)
+    if announce is None:
+        return
+    announce["object"] = dict(signed_create)
+    inboxes = await remote_followers_inboxes(conn, group.id)
+    author = await load_account(conn, status.account_id)
+    if author is not None and not author.account.is_local:
+        inboxes.append(inbox_for(author.account))
+    await queue_deliveries(conn, group.id, announce, inboxes)

@@ -1,8 +1,9 @@
 """Commands on groups hosted here: create one (a project comes with its description post,
 pinned by the group), change or close it, name its admins, answer join requests, and
-moderate — remove a post (the group takes back its Announce, as a boost is undone) or a
-member (the follow ends with a Reject, as Mastodon removes a follower, and the member may
-not join again until invited). `check_*` is for the caller; each `do_*` is one transaction."""
+moderate — remove a post (the group takes back its Announce, as a boost is undone, and
+announces the removal, FEP-1b12) or a member (the follow ends with a Reject, as Mastodon
+removes a follower, the group announces the ban, and the member may not join again until
+invited). `check_*` is for the caller; each `do_*` is one transaction."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from content.feeds import fan_out
 from content.group_posts import add_to_group, mark_removed
 from content.pins import add_pin
 from content.statuses import Status
+from outbox.group_moderation import announce_member_removal, announce_post_removal
 from outbox.interactions import do_delete_status, do_unreblog
 from outbox.relationships import (
     do_authorize_follow_request,
@@ -168,17 +170,19 @@ async def do_remove_member(
             member.id,
             group.id,
         )
+        await announce_member_removal(conn, site, group, member)
 
 
 async def do_remove_post(
     conn: asyncpg.Connection, site: Site, group: Group, status: Status
 ) -> None:
     """Take a post out of the group: it leaves the group's timeline, and the group's boost is
-    undone everywhere (Undo Announce to the members' nodes). A post the group wrote itself
-    is deleted."""
+    undone everywhere: the group announces the removal (FEP-1b12) and, for receivers that
+    only know boosts, undoes its Announce. A post the group wrote itself is deleted."""
     async with conn.transaction():
         await mark_removed(conn, status.id, group.id)
         if status.account_id == group.id:
             await do_delete_status(conn, site, status)
             return
+        await announce_post_removal(conn, site, group, status)
         await do_unreblog(conn, site, group.id, status)

@@ -183,5 +183,129 @@ async def test_a_group_announcing_a_delete_takes_its_boost_back(
     }
     assert await processed(client, pool, web_config, community, removal) == "done"
 
-    # Then: the community's boost is gone from the member's feed
+    # Then: the community's boost is gone from the member's feed, and our copy is a tombstone
     assert await home_boosts(conn, member.account.id) == []
+    assert await conn.fetchval("SELECT deleted_at IS NOT NULL FROM statuses WHERE uri = $1", page)
+    # and hearing it again changes nothing
+    again = {**removal, "id": "http://enterprise.lemmy.ml/activities/announce/removal-2"}
+    outcome = await processed(client, pool, web_config, community, again)
+    assert outcome == "ignored: a group removed something we do not have"
+
+
+async def test_a_group_cannot_remove_a_post_that_was_never_in_it(
+    client: TestClient,
+    conn: asyncpg.Connection,
+    pool: asyncpg.Pool,
+    web_config: WebConfig,
+    make_member: MakeMember,
+) -> None:
+    member = await make_member("member")
+    community = await remote_group(conn, "http://enterprise.lemmy.ml/c/main", member.account.id)
+    mine = await conn.fetchval(
+        """INSERT INTO statuses (account_id, text, visibility, local)
+           VALUES ($1, 'not the group''s', 'public', true) RETURNING id""",
+        member.account.id,
+    )
+    uri = f"https://{web_config.site.domain}/users/member/statuses/{mine}"
+    removal = {
+        **fixture("lemmy/remove_note_as_mod_delete.json"),
+        "id": "http://enterprise.lemmy.ml/activities/delete/elsewhere",
+        "object": uri,
+    }
+    announce = {
+        "id": "http://enterprise.lemmy.ml/activities/announce/elsewhere",
+        "type": "Announce",
+        "actor": community.uri,
+        "object": removal,
+    }
+    outcome = await processed(client, pool, web_config, community, announce)
+    assert outcome == "ignored: a group removed a post that was never in it"
+    assert await conn.fetchval("SELECT deleted_at FROM statuses WHERE id = $1", mine) is None
+
+
+async def test_a_ban_announced_by_the_community_ends_the_membership_and_hides_new_posts(
+    client: TestClient,
+    conn: asyncpg.Connection,
+    pool: asyncpg.Pool,
+    web_config: WebConfig,
+    make_member: MakeMember,
+) -> None:
+    # Given: two members here of a Lemmy community, whose users are known
+    member, banned = await make_member("member"), await make_member("banned")
+    community = await remote_group(conn, "http://enterprise.lemmy.ml/c/main", member.account.id)
+    await conn.execute(
+        "INSERT INTO follows (account_id, target_account_id) VALUES ($1, $2)",
+        banned.account.id,
+        community.id,
+    )
+    await remote_actor(conn, "http://enterprise.lemmy.ml/u/lemmy_beta")
+
+    # When: the community announces Lemmy's ban (a Block targeting it) of our member and of
+    # its own user lemmy_beta
+    for number, user in (
+        (1, web_config.site.actor_url("banned")),
+        (2, "http://enterprise.lemmy.ml/u/lemmy_beta"),
+    ):
+        block = {
+            **fixture("lemmy/block_user.json"),
+            "id": f"http://enterprise.lemmy.ml/activities/block/{number}",
+            "object": user,
+        }
+        announce = {
+            "id": f"http://enterprise.lemmy.ml/activities/announce/ban-{number}",
+            "type": "Announce",
+            "actor": community.uri,
+            "object": block,
+        }
+        assert await processed(client, pool, web_config, community, announce) == "done"
+
+    # Then: our member no longer belongs to the community here
+    assert (
+        await conn.fetchval(
+            "SELECT count(*) FROM follows WHERE target_account_id = $1", community.id
+        )
+        == 1
+    )
+    # and lemmy_beta's later post, should the community still announce it, is not shown
+    document = fixture("lemmy/group_announce_create_page.json")
+    outcome = await processed(client, pool, web_config, community, document)
+    assert outcome == "ignored: the group removed the post's author"
+    assert await home_boosts(conn, member.account.id) == []
+
+
+async def test_a_ban_sent_by_a_lemmy_moderator_and_its_undo(
+    client: TestClient,
+    conn: asyncpg.Connection,
+    pool: asyncpg.Pool,
+    web_config: WebConfig,
+    make_member: MakeMember,
+) -> None:
+    # Given: our member belongs to the community; its moderator bans them, as Lemmy sends it
+    member = await make_member("member")
+    community = await remote_group(conn, "http://enterprise.lemmy.ml/c/main", member.account.id)
+    moderator = await remote_actor(conn, "http://enterprise.lemmy.ml/u/lemmy_beta")
+    block = {**fixture("lemmy/block_user.json"), "object": web_config.site.actor_url("member")}
+
+    assert await processed(client, pool, web_config, moderator, block) == "done"
+    # the same ban heard again (under another id) changes nothing
+    again = {**block, "id": f"{block['id']}-again"}
+    assert await processed(client, pool, web_config, moderator, again) == "done"
+
+    # Then: the membership ended and the ban is kept
+    assert (
+        await conn.fetchval("SELECT count(*) FROM follows WHERE account_id = $1", member.account.id)
+        == 0
+    )
+    assert (
+        await conn.fetchval("SELECT count(*) FROM group_bans WHERE group_id = $1", community.id)
+        == 1
+    )
+
+    # When: the moderator undoes it
+    undo = fixture("lemmy/undo_block_user.json")
+    undo["object"] = block
+    assert await processed(client, pool, web_config, moderator, undo) == "done"
+    assert (
+        await conn.fetchval("SELECT count(*) FROM group_bans WHERE group_id = $1", community.id)
+        == 0
+    )

@@ -165,7 +165,17 @@ def test_a_removed_member_stops_receiving_and_is_not_announced(network: Network)
     rukun(alice, "POST", f"/api/v1/rukun/groups/{group['id']}/members/{bea_here['id']}/remove")
     network.settle()
 
-    # Then: bea no longer follows the group, on either node
+    # Then: the group announced the ban (Lemmy's Block from the community) to b.test, which
+    # keeps it
+    assert announced(b, "Block") == 1
+    banned = b.with_conn(
+        lambda conn: conn.fetchval(
+            """SELECT count(*) FROM group_bans gb JOIN accounts a ON a.id = gb.account_id
+               WHERE a.username = 'bea' AND a.domain IS NULL"""
+        )
+    )
+    assert banned == 1
+    # bea no longer follows the group, on either node
     members = rukun(alice, "GET", f"/api/v1/rukun/groups/{group['id']}/members")
     assert sorted(m["acct"] for m in members) == ["alice", "bob@b.test"]
     (crew,) = bea.search_v2("@crew@a.test", result_type="accounts")["accounts"]
@@ -217,3 +227,120 @@ def test_an_approval_group_waits_for_an_admin(network: Network) -> None:
     assert bob.account_relationships(council["id"])[0]["following"]
     assert anna.account_relationships(group["id"])[0]["requested"]
     assert rukun(alice, "GET", base)["members_count"] == 2  # alice, its creator, and bob
+
+
+def test_open_and_partner_groups_refuse_joins_from_other_nodes(network: Network) -> None:
+    a, b, c = network["a.test"], network["b.test"], network["c.test"]
+    alice, anna = api(a, "alice"), api(a, "anna")
+    bob, carl = api(b, "bob"), api(c, "carl")
+    # Given: an open group (open to a.test's members) and one open to partner b.test too
+    lounge = create_group(alice, "lounge", policy="open")
+    create_group(alice, "guild", policy="partners", partner_domains="b.test")
+
+    # When: members of each node ask to join
+    anna.account_follow(lounge["id"])
+    lounge_for_bob = join(bob, "@lounge@a.test")
+    guild_for_bob = join(bob, "@guild@a.test")
+    guild_for_carl = join(carl, "@guild@a.test")
+    network.settle()
+
+    # Then: a.test's member and the listed partner's member are in; the others are refused
+    # at once, not left waiting for an admin
+    assert anna.account_relationships(lounge["id"])[0]["following"]
+    assert bob.account_relationships(guild_for_bob["id"])[0]["following"]
+    for member, group in ((bob, lounge_for_bob), (carl, guild_for_carl)):
+        relationship = member.account_relationships(group["id"])[0]
+        assert not relationship["following"]
+        assert not relationship["requested"]
+    assert rukun(alice, "GET", f"/api/v1/rukun/groups/{lounge['id']}/requests") == []
+    assert rukun(alice, "GET", f"/api/v1/rukun/groups/{lounge['id']}")["members_count"] == 2
+
+
+def announced(node: LiveNode, kind: str) -> int:
+    """How many Announces of a `kind` activity the node received (FEP-1b12 moderation)."""
+    count: int = node.with_conn(
+        lambda conn: conn.fetchval(
+            """SELECT count(*) FROM inbound_activities
+               WHERE payload->>'type' = 'Announce' AND payload->'object'->>'type' = $1""",
+            kind,
+        )
+    )
+    return count
+
+
+def test_a_removed_post_is_taken_down_on_every_members_node(network: Network) -> None:
+    a, b, c = network["a.test"], network["b.test"], network["c.test"]
+    alice, bob, carl = api(a, "alice"), api(b, "bob"), api(c, "carl")
+    group = create_group(alice, "forum", policy="partners", partner_domains="b.test,c.test")
+    join(bob, "@forum@a.test")
+    join(carl, "@forum@a.test")
+    network.settle()
+    status = carl.status_post("@forum@a.test Cheap watches, follow the link")
+    network.settle()
+    (entry,) = group_boosts(bob, status["uri"])
+    copy_on_b = entry["reblog"]["id"]
+
+    # When: alice, the group's admin, removes the post
+    timeline = rukun(alice, "GET", f"/api/v1/rukun/groups/{group['id']}/timeline")
+    (on_a,) = [s for s in timeline if s["uri"] == status["uri"]]
+    rukun(alice, "POST", f"/api/v1/rukun/groups/{group['id']}/statuses/{on_a['id']}/remove")
+    network.settle()
+
+    # Then: the group announced the Delete (FEP-1b12) to the members' nodes
+    assert announced(b, "Delete") == 1
+    assert announced(c, "Delete") == 1
+    # bob's node took the group's boost back and tombstoned its copy
+    assert group_boosts(bob, status["uri"]) == []
+    try:
+        bob.status(copy_on_b)
+    except MastodonNotFoundError:
+        pass
+    else:
+        raise AssertionError("a post the group removed is still readable on a member's node")
+    # carl's own post stays his on c.test, out of the group (no boost by it any more)
+    (own,) = group_boosts(carl, status["uri"])
+    assert own["reblog"] is None and own["uri"] == status["uri"]
+    assert rukun(alice, "GET", f"/api/v1/rukun/groups/{group['id']}/timeline") == []
+
+
+def test_a_members_only_post_by_a_member_on_a_third_node_reaches_members_elsewhere(
+    network: Network,
+) -> None:
+    a, b, c = network["a.test"], network["b.test"], network["c.test"]
+    alice = api(a, "alice")
+    bob, bea, carl = api(b, "bob"), api(b, "bea"), api(c, "carl")
+    # Given: a members-only group on a.test; bob (b.test) and carl (c.test) are members
+    create_group(
+        alice,
+        "board",
+        visibility="members_only",
+        policy="partners",
+        partner_domains="b.test,c.test",
+    )
+    join(bob, "@board@a.test")
+    join(carl, "@board@a.test")
+    network.settle()
+
+    # When: carl posts to the group, to the group alone
+    status = carl.status_post("@board@a.test Draft budget for 2027", visibility="direct")
+    network.settle()
+
+    # Then: bob reads it, boosted by the group, and through the API
+    (entry,) = group_boosts(bob, status["uri"])
+    assert entry["account"]["acct"] == "board@a.test"
+    assert "Draft budget" in entry["reblog"]["content"]
+    assert bob.status(entry["reblog"]["id"])["uri"] == status["uri"]
+    # c.test would not have let b.test fetch it: b.test took the group's copy on carl's proof
+    assert signed_get(b, status["uri"]) == 404
+    assert announced(b, "Create") == 1
+    # bea, on the same node but not a member, does not see it
+    assert group_boosts(bea, status["uri"]) == []
+    try:
+        bea.status(entry["reblog"]["id"])
+    except MastodonNotFoundError:
+        pass
+    else:
+        raise AssertionError("a non-member read a members-only post")
+    # alice, on the group's node, reads it too
+    (on_a,) = group_boosts(alice, status["uri"])
+    assert on_a["reblog"]["uri"] == status["uri"]

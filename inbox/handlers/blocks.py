@@ -12,7 +12,8 @@ from federation.as2_objects import Activity
 from inbox.context import Ignored, InboxContext
 
 
-async def _unfollow(ctx: InboxContext, follower_id: int, target_id: int, local: bool) -> None:
+async def end_follow(ctx: InboxContext, follower_id: int, target_id: int, local: bool) -> None:
+    """End a follow (or request); a local follower's home feed loses the target's posts."""
     if await delete_follow(ctx.conn, follower_id, target_id):
         await adjust_stats(ctx.conn, follower_id, following=-1)
         await adjust_stats(ctx.conn, target_id, followers=-1)
@@ -29,8 +30,8 @@ async def handle_block(ctx: InboxContext, activity: Activity) -> None:
     target = await ctx.local_account(activity.object_id)
     blocker = await ctx.actor(activity)
     async with ctx.conn.transaction():
-        await _unfollow(ctx, blocker.id, target.id, local=False)
-        await _unfollow(ctx, target.id, blocker.id, local=True)
+        await end_follow(ctx, blocker.id, target.id, local=False)
+        await end_follow(ctx, target.id, blocker.id, local=True)
         await insert_block(ctx.conn, blocker.id, target.id)
 
 

@@ -6,16 +6,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from actors.accounts import Account
+from actors.groups import is_banned
 from actors.local_followers import has_local_followers
 from actors.profiles import adjust_stats
 from content.access import load_viewer, may_see
 from content.favourites import remove_favourite
 from content.feeds import fan_out
-from content.group_posts import add_to_group, mark_removed
+from content.group_posts import add_to_group
 from content.notifications import notify, withdraw
-from content.reblogs import find_reblog
 from content.remote_interactions import add_remote_favourite, favourite_by_uri
-from content.remote_statuses import find_reblog_by_uri, find_status_by_uri, insert_remote_reblog
+from content.remote_statuses import (
+    find_reblog_by_uri,
+    find_status_by_uri,
+    insert_remote_reblog,
+    was_deleted,
+)
 from content.statuses import Status, adjust_counter
 from federation.as2_objects import (
     Activity,
@@ -27,8 +32,10 @@ from federation.as2_objects import (
 )
 from federation.origin import same_host
 from inbox.context import Ignored, InboxContext
+from inbox.handlers.group_moderation import handle_group_moderation
 from inbox.handlers.posts import discard_boost
 from inbox.remote_posts import fetch_post, resolve_post, store_draft
+from inbox.signed_copies import verified_create
 
 
 async def handle_like(ctx: InboxContext, activity: Activity) -> None:
@@ -90,7 +97,9 @@ def _announced_id(activity: Activity) -> str | None:
 async def _original(ctx: InboxContext, activity: Activity, booster: Account) -> Status | None:
     """The boosted status: known, carried by the Announce from the booster's own origin (so
     the signature vouches for it), or fetched from where its id says it lives. A group vouches
-    for posts on its own host (a Lemmy community and its users share one)."""
+    for posts on its own host (a Lemmy community and its users share one); a post from
+    another host it embeds in its author's Create is taken only on the author's integrity
+    proof (`inbox.signed_copies`)."""
     object_id = _announced_id(activity)
     if object_id is None:
         return None
@@ -116,24 +125,16 @@ async def _original(ctx: InboxContext, activity: Activity, booster: Account) -> 
             if author is not None:
                 draft = await resolve_post(ctx, post, author, depth=0)
                 return await store_draft(ctx, draft, delivered=False)
+    create = activity.embedded
+    if booster.actor_type == "Group" and create is not None and type_of(create) == "Create":
+        # A member's post from another node (FEP-1b12), vouched for by its author's proof.
+        verified = await verified_create(ctx, create)
+        if verified is not None and verified[0].id == object_id:
+            if await was_deleted(ctx.conn, object_id):
+                return None
+            draft = await resolve_post(ctx, verified[0], verified[1], depth=0)
+            return await store_draft(ctx, draft, delivered=False)
     return await fetch_post(ctx, object_id)
-
-
-async def _group_removal(ctx: InboxContext, activity: Activity, group: Account) -> bool:
-    """FEP-1b12: a group announces the Delete (or Remove) of a post it carried. The group's
-    boost goes, and the post leaves the group here; True when that was the Announce."""
-    embedded = activity.embedded
-    if not isinstance(embedded, Mapping) or type_of(embedded) not in ("Delete", "Remove"):
-        return False
-    status = await find_status_by_uri(ctx.conn, ctx.site, id_of(embedded.get("object")) or "")
-    if status is None:
-        raise Ignored("a group removed something we do not have")
-    async with ctx.conn.transaction():
-        await mark_removed(ctx.conn, status.id, group.id)
-        boost = await find_reblog(ctx.conn, group.id, status.id)
-        if boost is not None:
-            await discard_boost(ctx, boost)
-    return True
 
 
 async def handle_announce(ctx: InboxContext, activity: Activity) -> None:
@@ -141,7 +142,7 @@ async def handle_announce(ctx: InboxContext, activity: Activity) -> None:
         raise Ignored("Announce names no object")
     booster = await ctx.actor(activity)
     group = booster.actor_type == "Group"
-    if group and await _group_removal(ctx, activity, booster):
+    if group and await handle_group_moderation(ctx, activity, booster):
         return
     if not (original := await _original(ctx, activity, booster)):
         raise Ignored("the boosted status could not be had")
@@ -152,6 +153,8 @@ async def handle_announce(ctx: InboxContext, activity: Activity) -> None:
         # A group passes on its members' posts, public or for members only (FEP-1b12).
         if not await has_local_followers(ctx.conn, booster.id):
             raise Ignored("nobody here is a member of the group")
+        if await is_banned(ctx.conn, booster.id, original.account_id):
+            raise Ignored("the group removed the post's author")
         members_only = visibility not in ("public", "unlisted")
         visibility = "private" if members_only else visibility
     else:

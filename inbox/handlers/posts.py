@@ -10,6 +10,7 @@ hear of the post."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from actors.account_uris import account_by_uri
 from actors.local_followers import has_local_followers
@@ -84,7 +85,21 @@ async def _create(ctx: InboxContext, activity: Activity, post: Post) -> None:
     addressed = await addressed_locals(ctx, post)
     if not await _concerns_us(ctx, post, draft, addressed):
         raise Ignored("nobody here follows the author, is mentioned or is answered")
-    await store_draft(ctx, draft, delivered=True, addressed=addressed)
+    signed = await _signed_create(ctx, activity) if activity.type == "Create" else None
+    await store_draft(ctx, draft, delivered=True, addressed=addressed, signed_create=signed)
+
+
+async def _signed_create(ctx: InboxContext, activity: Activity) -> dict[str, Any] | None:
+    """The Create as it arrived, when it carries an integrity proof (FEP-8b32): a group
+    hosted here passes it on as it is, for members on other nodes to check."""
+    if activity.id is None:
+        return None
+    payload = await ctx.conn.fetchval(
+        "SELECT payload FROM inbound_activities WHERE activity_id = $1", activity.id
+    )
+    if isinstance(payload, dict) and isinstance(payload.get("proof"), dict):
+        return payload
+    return None
 
 
 async def update_post(ctx: InboxContext, activity: Activity) -> None:
@@ -141,6 +156,11 @@ async def delete_post(ctx: InboxContext, activity: Activity) -> None:
         raise Ignored("a delete of something we do not have")
     if status.account_id != author.id:
         raise Ignored("a delete of someone else's post")
+    await _discard(ctx, status)
+
+
+async def discard_post(ctx: InboxContext, status: Status) -> None:
+    """A remote post goes as its author's Delete takes it (a group removed it, FEP-1b12)."""
     await _discard(ctx, status)
 
 

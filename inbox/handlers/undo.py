@@ -11,6 +11,7 @@ from federation.as2_objects import Activity, ObjectError, parse_activity
 from inbox.context import Ignored, InboxContext
 from inbox.handlers.blocks import undo_block
 from inbox.handlers.follows import undo_follow
+from inbox.handlers.group_moderation import undo_group_ban
 from inbox.handlers.interactions import undo_announce, undo_like
 
 
@@ -48,6 +49,8 @@ async def handle_undo(ctx: InboxContext, activity: Activity) -> None:
         await undo_like(ctx, activity, inner)
     elif kind == "Announce":
         await undo_announce(ctx, activity)
+    elif kind == "Block" and inner is not None and inner.target is not None:
+        await undo_group_ban(ctx, activity, inner)  # Lemmy lifting a ban from a community
     elif kind == "Block":
         await undo_block(ctx, activity, inner)
     else:
