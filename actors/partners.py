@@ -142,6 +142,15 @@ def check_label(
     return organisation, relationship
 
 
+# Every change of a rule is announced on this channel when it commits, so processes that keep
+# decisions for a moment (`inbox.intake`) forget them at once.
+POLICY_CHANGED = "rukun_federation_policy"
+
+
+async def _announce(conn: asyncpg.Connection, domain: str) -> None:
+    await conn.execute("SELECT pg_notify($1, $2)", POLICY_CHANGED, domain)
+
+
 async def _put(
     conn: asyncpg.Connection,
     domain: str,
@@ -191,6 +200,7 @@ async def _put(
         )
         rule = DomainPolicy(**dict(row))
         await _limit_accounts(conn, rule)
+        await _announce(conn, rule.domain)
         action = "allow_domain" if policy == ALLOW else "block_domain"
         await record_action(conn, actor, action, "domain", domain, details=_details(rule))
     return rule
@@ -321,6 +331,7 @@ async def do_remove_domain(
             return False
         rule = DomainPolicy(**dict(row))
         await _limit_accounts(conn, rule, removed=True)
+        await _announce(conn, rule.domain)
         action = "remove_domain_allow" if rule.policy == ALLOW else "remove_domain_block"
         await record_action(conn, actor, action, "domain", rule.domain, details=_details(rule))
     return True

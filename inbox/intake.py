@@ -2,9 +2,11 @@
 signers' public keys it looked up a moment ago, and the writer that stores accepted activities
 in batches. Accepting a delivery then needs no database round trip of its own but the write.
 
-The bound: a decision or a key is reused for at most `cache_seconds` (5 s by default). A
-domain blocked or removed from the partners is refused by every process within that time; an
-actor's key replaced on our side (an `Update`, a refetch) is picked up within it too. A key
+The bound: a decision or a key is reused for at most `cache_seconds` (5 s by default). A rule
+change is also announced when it commits (`actors.partners.POLICY_CHANGED`, LISTEN/NOTIFY), and
+every process watching forgets its decisions then, so a block takes effect at once; the time
+bound only matters if that notice is lost with a dropped connection. An actor's key replaced on
+our side (an `Update`, a refetch) is picked up within the bound. A key
 that does not verify is never answered from the cache: verification asks again with
 `refresh=True`, which goes to the database (and to the actor's server), as before."""
 
@@ -19,7 +21,7 @@ from typing import Generic, TypeVar
 import asyncpg
 
 from actors.accounts import get_local_account
-from actors.partners import allows_domain
+from actors.partners import POLICY_CHANGED, allows_domain
 from actors.remote import key_lookup
 from federation.http_client import FederationClient
 from federation.signature_model import KeyLookup, ResolvedKey
@@ -52,6 +54,9 @@ class _TimedCache(Generic[T]):
             return None
         return entry
 
+    def clear(self) -> None:
+        self._entries.clear()
+
     def put(self, key: str, value: T) -> None:
         if len(self._entries) >= _MAX_ENTRIES:
             self._entries.clear()
@@ -79,6 +84,24 @@ class InboxIntake:
         self._keys: _TimedCache[ResolvedKey] = _TimedCache(cache_seconds, clock)
         self._members: _TimedCache[bool] = _TimedCache(cache_seconds, clock)
         self._lookups: dict[tuple[str, bool], asyncio.Future[ResolvedKey | None]] = {}
+        self._listener: asyncpg.pool.PoolConnectionProxy | None = None
+        # Counts the rule changes heard, so a caller can tell one has been applied.
+        self.policy_changes = 0
+
+    async def watch_policy(self) -> None:
+        """Hold one pooled connection listening for rule changes, for the process's life."""
+        self._listener = await self.pool.acquire()
+        await self._listener.add_listener(POLICY_CHANGED, self._policy_changed)
+
+    async def stop_watching(self) -> None:
+        if self._listener is not None:
+            listener, self._listener = self._listener, None
+            await listener.remove_listener(POLICY_CHANGED, self._policy_changed)
+            await self.pool.release(listener)
+
+    def _policy_changed(self, *_: object) -> None:
+        self._allowed.clear()
+        self.policy_changes += 1
 
     async def allows(self, domain: str) -> bool:
         """`actors.partners.allows_domain` under this node's mode, at most `cache_seconds` old."""

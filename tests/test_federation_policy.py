@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
@@ -21,6 +23,7 @@ from tests.inbox_helpers import deliver, remote_actor
 from tests.signed_fetches import RemoteActor, signed_get
 from tests.test_authorized_fetch import KEY_DOCUMENT_KEYS
 from tests.test_inbox import note_create
+from web.inbox_routes import INTAKE
 
 
 @pytest.mark.parametrize(
@@ -132,8 +135,15 @@ async def test_blocking_a_labelled_partner_takes_effect_at_once_both_ways(
     assert await conn.fetchval("SELECT count(*) FROM inbound_activities") == 1
     assert "attachment" in (await signed_get(client, signer, "/users/alice"))[1]
 
-    # When an admin blocks it
+    # When an admin blocks it (the accepting process hears of it when it commits)
+    intake = client.server.app[INTAKE]
+    heard = intake.policy_changes
     await do_block_domain(conn, "b.test", reason="contract ended")
+    for _ in range(200):
+        if intake.policy_changes > heard:
+            break
+        await asyncio.sleep(0.01)
+    assert intake.policy_changes > heard
 
     # Then its inbox POSTs get 202 and nothing is stored, and its fetches get only the key
     status, _ = await deliver(client, bob, note_create(bob.uri, 2))

@@ -71,7 +71,9 @@ async def intake(app: web.Application) -> AsyncIterator[None]:
     """The process's inbox intake; opened after the federation client, closed before it."""
     opened = new_intake(app[POOL], app[FEDERATION], federation_mode=app[CONFIG].federation_mode)
     app[INTAKE] = opened
+    await opened.watch_policy()
     yield
+    await opened.stop_watching()
     await opened.writer.close()
 
 
