@@ -14,6 +14,10 @@ if (!url || !aliceToken || !bobToken) {
   process.exit(2);
 }
 
+// A 1×1 PNG, so the upload goes through the node's real image processing.
+const PIXEL =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
 const client = (accessToken) =>
   createRestAPIClient({ url, accessToken, timeout: 15_000 });
 const alice = client(aliceToken);
@@ -95,6 +99,19 @@ async function main() {
     source: source.text,
   };
 
+  step = "who favourited, notifications of an edit, undoing";
+  const favouritedBy = await alice.v1.statuses.$select(post.id).favouritedBy.list();
+  const bobHears = await bob.v1.notifications.list({ types: ["update", "mention"] });
+  const unfavourited = await mine.unfavourite();
+  const unbookmarked = await mine.unbookmark();
+  summary.afterEdit = {
+    favouritedBy: favouritedBy.map((account) => account.username),
+    bobHears: bobHears.map((n) => ({ type: n.type, status: n.status?.id ?? null })),
+    unfavourited: unfavourited.favourited,
+    favouritesCount: unfavourited.favouritesCount,
+    unbookmarked: unbookmarked.bookmarked,
+  };
+
   step = "context";
   const context = await alice.v1.statuses.$select(post.id).context.fetch();
   summary.context = {
@@ -114,13 +131,58 @@ async function main() {
   const firstPage = await alice.v1.timelines.home.list({ limit: 2 });
   summary.timeline = { pages, firstPage: firstPage.map((status) => status.id) };
 
+  step = "picture";
+  const png = Buffer.from(PIXEL, "base64");
+  const media = await alice.v2.media.create({
+    file: new Blob([png], { type: "image/png" }),
+    description: "A blue dot",
+  });
+  // An app retrying a post sends the same Idempotency-Key: one status, not two.
+  const logo = { status: "Our new logo", mediaIds: [media.id], language: "en" };
+  const once = { requestInit: { headers: { "Idempotency-Key": "logo-post-1" } } };
+  const withPicture = await alice.v1.statuses.create(logo, once);
+  const retried = await alice.v1.statuses.create(logo, once);
+  summary.media = {
+    id: media.id,
+    type: media.type,
+    url: media.url,
+    description: media.description,
+    attached: withPicture.mediaAttachments.map((attachment) => attachment.id),
+    language: withPicture.language,
+    retriedId: retried.id,
+  };
+
+  step = "lookup and account statuses";
+  const looked = await bob.v1.accounts.lookup({ acct: "alice" });
+  const hers = await bob.v1.accounts.$select(looked.id).statuses.list({
+    excludeReplies: true,
+    limit: 3,
+  });
+  summary.lookup = { id: looked.id, statuses: hers.map((status) => status.id) };
+
+  step = "markers";
+  await alice.v1.markers.create({ home: { lastReadId: post.id } });
+  const markers = await alice.v1.markers.fetch({ timeline: ["home"] });
+  summary.markers = { home: markers.home?.lastReadId ?? null };
+
   step = "notifications";
   const notifications = await alice.v1.notifications.list({ limit: 20 });
-  summary.notifications = notifications.map((n) => ({
-    type: n.type,
-    account: n.account?.username ?? null,
-    status: n.status?.id ?? null,
-  }));
+  const mentions = await alice.v1.notifications.list({ types: ["mention"] });
+  const notificationPages = [];
+  for await (const page of alice.v1.notifications.list({ limit: 1 })) {
+    notificationPages.push(page.map((n) => n.id));
+    if (notificationPages.length > 20) throw new Error("notifications did not stop paging");
+  }
+  summary.notifications = {
+    all: notifications.map((n) => ({
+      id: n.id,
+      type: n.type,
+      account: n.account?.username ?? null,
+      status: n.status?.id ?? null,
+    })),
+    mentions: mentions.map((n) => n.type),
+    pages: notificationPages,
+  };
 
   step = "search";
   const found = await alice.v2.search.list({ q: "bob", type: "accounts" });
@@ -133,11 +195,13 @@ async function main() {
   step = "follow and relationships";
   const followed = await alice.v1.accounts.$select(bobMe.id).follow();
   const [afterFollow] = await alice.v1.accounts.relationships.fetch({ id: [bobMe.id] });
+  const followers = await bob.v1.accounts.$select(bobMe.id).followers.list({ limit: 5 });
   const unfollowed = await alice.v1.accounts.$select(bobMe.id).unfollow();
   const [afterUnfollow] = await alice.v1.accounts.relationships.fetch({ id: [bobMe.id] });
   summary.follow = {
     followed: followed.following || followed.requested,
     relationshipId: afterFollow.id,
+    followers: followers.map((account) => account.username),
     following: afterFollow.following,
     unfollowed: unfollowed.following,
     followingAfter: afterUnfollow.following,
@@ -150,6 +214,13 @@ async function main() {
     version: instance.version,
     maxCharacters: instance.configuration?.statuses?.maxCharacters ?? null,
   };
+  // What an app's About and hashtag pages read first.
+  const about = await alice.v1.instance.extendedDescription.fetch();
+  const tag = await alice.v1.tags.$select("QuarterlyNumbers").fetch();
+  summary.pages = {
+    about: about.content,
+    tag: { name: tag.name, following: tag.following, history: tag.history },
+  };
 
   step = "too long a status";
   try {
@@ -159,6 +230,15 @@ async function main() {
   } catch (error) {
     if (!(error instanceof MastoHttpError)) throw error;
     summary.tooLong = { statusCode: error.statusCode, error: error.message };
+  }
+
+  step = "a bad token";
+  try {
+    await client("not-a-token").v1.accounts.verifyCredentials();
+    summary.badToken = { accepted: true };
+  } catch (error) {
+    if (!(error instanceof MastoHttpError)) throw error;
+    summary.badToken = { statusCode: error.statusCode, error: error.message };
   }
 
   step = "delete";
