@@ -63,3 +63,19 @@ ensure_browser() {
     echo "the browser tests need /usr/bin/chromium: install your distribution's chromium" >&2
     return 1
 }
+
+# ensure_node: tests/test_masto_js.py runs masto.js with Node 20+ and installs it with npm;
+# install Debian's nodejs and npm when missing and we may.
+ensure_node() {
+    if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+        return 0
+    fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "Installing Debian's nodejs and npm for the masto.js test ..." >&2
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+        return 0
+    fi
+    echo "the masto.js test needs node and npm: install your distribution's nodejs and npm" >&2
+    return 1
+}

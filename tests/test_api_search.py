@@ -9,7 +9,6 @@ from typing import Any
 import asyncpg
 import pytest
 import requests
-from mastodon import MastodonNotFoundError
 
 from actors.accounts import Member
 from content.compose import Draft
@@ -177,9 +176,22 @@ def test_a_tag_by_name(world: World) -> None:
     assert tag.url == "https://rukun.test/tags/roadmap2026"
     assert tag.following is False
     assert tag.history == []
-    with pytest.raises(MastodonNotFoundError):
-        api.tag("nobodyusesthis")
     assert world.raw(world.carol, "/api/v1/tags/%25%25").status_code == 404
+    assert world.raw(None, "/api/v1/tags/roadmap2026").status_code == 401
+
+
+def test_a_tag_nobody_used_yet_is_shown_as_mastodon_shows_it(world: World) -> None:
+    # Apps open a hashtag's page with GET /api/v1/tags/:name first and fail on a 404.
+    api = world.api(world.carol)
+    unseen = api.tag("NobodyUsesThis")
+    assert unseen.id == ""
+    assert unseen.name == "NobodyUsesThis"
+    assert unseen.url == "https://rukun.test/tags/nobodyusesthis"
+    assert unseen.following is False and unseen.history == []
+    assert api.tag_unfollow("NobodyUsesThis").following is False
+    assert api.tag_follow("NobodyUsesThis").following is True
+    followed = api.tag("nobodyusesthis")
+    assert followed.id != "" and followed.following is True
     assert world.raw(None, "/api/v1/tags/roadmap2026").status_code == 401
 
 

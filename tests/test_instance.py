@@ -118,13 +118,27 @@ def test_instance_documents_shown_with_counts_hidden(database_url: str, tmp_path
 def test_instance_documents_carry_no_member_data(live_node: LiveNode) -> None:
     member = live_node.member("alice", email="alice@example.com", display_name="Alice")
 
-    for path in ("/api/v1/instance", "/api/v2/instance/", "/api/v1/instance/rules"):
+    for path in (
+        "/api/v1/instance",
+        "/api/v2/instance/",
+        "/api/v1/instance/rules",
+        "/api/v1/instance/extended_description",
+    ):
         response = get(live_node, path)
         assert response.status_code == 200, path
         assert response.headers["Content-Type"].startswith("application/json")
         assert response.headers["Access-Control-Allow-Origin"] == "*"
         for private in ("alice", str(member.account.id)):
             assert private not in response.text, path
+
+
+def test_extended_description_is_answered_as_mastodon_does_without_one(
+    live_node: LiveNode,
+) -> None:
+    # Apps built on masto.js fetch it for their About page and show an error on a 404.
+    response = get(live_node, "/api/v1/instance/extended_description")
+    assert response.status_code == 200
+    assert response.json() == {"updated_at": None, "content": ""}
 
 
 def test_rules_are_listed_in_order(live_node: LiveNode) -> None:

@@ -17,7 +17,7 @@ from tests.conftest import MakeMember
 # What apps and other servers read before anyone signs in (Mastodon apps fetch the instance
 # documents and custom emoji to show the sign-in screen), and the sign-in pages themselves.
 OPEN = re.compile(
-    r"^/(api/v1/instance(/rules|/activity|/translation_languages)?|api/v2/instance"
+    r"^/(api/v1/instance(/rules|/activity|/translation_languages|/extended_description)?|api/v2/instance"
     r"|api/v1/custom_emojis|oauth/.*|invite/.*|\.well-known/.*|nodeinfo/.*|auth/.*|static(/.*)?|system/.*"
     r"|actor(/outbox)?|users/emma|api/oembed|manifest\.json|about"
     # An export's download link: its secret token is the credential (a wrong one is 404).

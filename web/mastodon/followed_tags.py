@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from content.search import get_tag
+from content.search import get_tag, is_tag_name
 from content.tag_follows import do_follow_tag, do_unfollow_tag, followed_tags, is_following_tag
 from web.errors import ApiError
 from web.keys import config, connection
 from web.mastodon.account_pages import window_from
 from web.mastodon.auth import require_member
-from web.mastodon.entities.tags import render_tag
+from web.mastodon.entities.tags import render_tag, render_unseen_tag
 from web.mastodon.paging import with_link
 from web.mastodon.params import Params
 from web.mastodon.responses import json_response
@@ -20,12 +20,21 @@ from web.mastodon.routes import add_routes
 NOT_FOUND = "Record not found"
 
 
+def hashtag_name(request: web.Request) -> str:
+    """The `:name` of the path, which must be a hashtag's (404 otherwise, as Mastodon answers)."""
+    name = request.match_info["name"].strip().lstrip("#")
+    if not is_tag_name(name):
+        raise ApiError(404, NOT_FOUND)
+    return name
+
+
 async def show_tag(request: web.Request) -> web.Response:
     member = await require_member(request)
     conn = connection(request)
-    tag = await get_tag(conn, request.match_info["name"])
+    name = hashtag_name(request)
+    tag = await get_tag(conn, name)
     if tag is None:
-        raise ApiError(404, NOT_FOUND)
+        return json_response(render_unseen_tag(name, config(request).site))
     following = await is_following_tag(conn, member.account.id, tag.id)
     return json_response(render_tag(tag, config(request).site, following=following))
 
@@ -41,9 +50,10 @@ async def follow_tag(request: web.Request) -> web.Response:
 async def unfollow_tag(request: web.Request) -> web.Response:
     member = await require_member(request, "write:follows")
     conn = connection(request)
-    tag = await get_tag(conn, request.match_info["name"])
-    if tag is None:
-        raise ApiError(404, NOT_FOUND)
+    name = hashtag_name(request)
+    tag = await get_tag(conn, name)
+    if tag is None:  # never seen, so never followed
+        return json_response(render_unseen_tag(name, config(request).site))
     await do_unfollow_tag(conn, member.account.id, tag)
     return json_response(render_tag(tag, config(request).site, following=False))
 

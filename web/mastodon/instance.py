@@ -241,6 +241,12 @@ async def custom_emojis(request: web.Request) -> web.Response:
     return json_response([], headers=CORS)
 
 
+async def extended_description(request: web.Request) -> web.Response:
+    """Mastodon 4's "about" text, which apps (Elk, Phanpy, masto.js) fetch for the About page:
+    answered as Mastodon answers when the admins have written none, never a 404."""
+    return json_response({"updated_at": None, "content": ""}, headers=CORS)
+
+
 async def translation_languages(request: web.Request) -> web.Response:
     return json_response({}, headers=CORS)  # no translation service
 
@@ -270,6 +276,7 @@ def setup(app: web.Application) -> None:
             ("GET", "/api/v1/instance/activity", activity),
             ("GET", "/api/v1/instance/domain_blocks", domain_blocks),
             ("GET", "/api/v1/instance/translation_languages", translation_languages),
+            ("GET", "/api/v1/instance/extended_description", extended_description),
             ("GET", "/api/v1/custom_emojis", custom_emojis),
             ("GET", "/api/v1/preferences", preferences),
         ],

@@ -19,3 +19,16 @@ def render_tag(tag: Tag, site: Site, *, following: bool = False) -> dict[str, An
         "following": following,
         "featuring": False,  # Mastodon 4.4: featured on the viewer's profile
     }
+
+
+def render_unseen_tag(name: str, site: Site) -> dict[str, Any]:
+    """A hashtag this node has never seen, as Mastodon renders its unsaved tag (an empty `id`):
+    apps open a hashtag's page with `GET /api/v1/tags/:name` first and fail on a 404."""
+    return {
+        "id": "",
+        "name": name,
+        "url": site.tag_url(name),
+        "history": [],
+        "following": False,
+        "featuring": False,
+    }
