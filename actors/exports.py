@@ -15,6 +15,7 @@ import asyncpg
 from actors.credentials import digest, new_secret
 from actors.node_policy import load_policy
 from db.queue import enqueue
+from db.retention import BATCH, count_matching, delete_batch
 
 BUILD_JOB = "export.build"
 BUILD_ATTEMPTS = 3
@@ -183,3 +184,32 @@ async def export_for_link(conn: asyncpg.Connection, export_id: int, token: str) 
         export_id,
     )
     return await get_export(conn, export_id) if found else None
+
+
+# Finished (or failed) long enough ago, and no download link still valid (offboarding mail).
+_OLD_EXPORT = """state IN ('done', 'failed') AND created_at < now() - make_interval(days => $1)
+    AND NOT EXISTS (SELECT 1 FROM export_download_links AS link
+                    WHERE link.export_id = exports.id AND link.expires_at > now())"""
+
+
+async def prune_exports(
+    conn: asyncpg.Connection,
+    media_root: Path,
+    older_than_days: float,
+    *,
+    limit: int = BATCH,
+    dry_run: bool = False,
+) -> int:
+    """Remove up to `limit` old exports with their archive files (an archive is a whole
+    account's posts: kept a week for the member to download, not for ever). Their expired
+    download links go with them (ON DELETE CASCADE)."""
+    if dry_run:
+        return await count_matching(conn, "exports", _OLD_EXPORT, older_than_days)
+    rows = await delete_batch(
+        conn, "exports", "id", _OLD_EXPORT, older_than_days, limit=limit, returning="file_name"
+    )
+    directory = exports_directory(media_root)
+    for row in rows:
+        if row["file_name"]:
+            (directory / row["file_name"]).unlink(missing_ok=True)
+    return len(rows)

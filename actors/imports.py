@@ -14,6 +14,7 @@ import asyncpg
 
 from actors.accounts import ACCOUNT_COLUMNS, Account, account_from_row
 from db.queue import enqueue
+from db.retention import BATCH, prune
 
 RUN_JOB = "import.run"
 MAX_KEPT_ERRORS = 1000  # messages kept per import; the counters stay exact beyond that
@@ -176,3 +177,19 @@ async def related_accounts(conn: asyncpg.Connection, account_id: int, kind: str)
         f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN ({union})", account_id
     )
     return [account_from_row(row) for row in rows]
+
+
+async def prune_imports(
+    conn: asyncpg.Connection, older_than_days: float, *, limit: int = BATCH, dry_run: bool = False
+) -> int:
+    """Remove up to `limit` finished imports started long ago: their uploaded rows and archives
+    were applied and the member has read the outcome. Unfinished ones stay, whatever their age."""
+    return await prune(
+        conn,
+        "imports",
+        "id",
+        "state = 'finished' AND created_at < now() - make_interval(days => $1)",
+        older_than_days,
+        limit=limit,
+        dry_run=dry_run,
+    )

@@ -32,6 +32,7 @@ from content.images import (
 )
 from content.status_views import MEDIA_COLUMNS
 from db.queue import enqueue
+from db.retention import BATCH, count_matching, delete_batch
 
 log = logging.getLogger(__name__)
 
@@ -320,6 +321,38 @@ async def do_delete_media(
         return False
     await _remove_files(root, [row["file_key"], row["preview_key"]])
     return True
+
+
+_UNATTACHED = "status_id IS NULL AND created_at < now() - make_interval(days => $1)"
+
+
+async def prune_unattached_media(
+    conn: asyncpg.Connection,
+    root: Path,
+    older_than_days: float,
+    *,
+    limit: int = BATCH,
+    dry_run: bool = False,
+) -> int:
+    """Remove up to `limit` uploads never put in a status (an app that uploaded and gave up),
+    with their files. The files go once their rows are deleted, before the caller commits: a
+    failed commit leaves a row without a file, never a file no row names. (Remote media is not
+    cached here, so there is nothing remote to prune.)"""
+    if dry_run:
+        return await count_matching(conn, "media_attachments", _UNATTACHED, older_than_days)
+    rows = await delete_batch(
+        conn,
+        "media_attachments",
+        "id",
+        _UNATTACHED,
+        older_than_days,
+        limit=limit,
+        returning="file_key, preview_key",
+    )
+    await _remove_files(
+        root, [key for row in rows for key in (row["file_key"], row["preview_key"])]
+    )
+    return len(rows)
 
 
 async def save_profile_image(root: Path, data: bytes, kind: str) -> str:

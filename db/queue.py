@@ -31,6 +31,8 @@ from typing import Any
 
 import asyncpg
 
+from db.retention import BATCH, prune
+
 log = logging.getLogger(__name__)
 CHANNEL = "rukun_jobs"
 MAX_DELAY = 30 * 86400.0  # a retry further away than this is a remote's mistake, not a plan
@@ -145,6 +147,22 @@ async def retry_dead(conn: asyncpg.Connection, job_id: int) -> bool:
 async def discard_dead(conn: asyncpg.Connection, job_id: int) -> bool:
     status = await conn.execute("DELETE FROM jobs WHERE id = $1 AND state = 'dead'", job_id)
     return status == "DELETE 1"
+
+
+async def prune_dead_jobs(
+    conn: asyncpg.Connection, older_than_days: float, *, limit: int = BATCH, dry_run: bool = False
+) -> int:
+    """Remove up to `limit` dead letters that died more than `older_than_days` ago (finished
+    jobs are deleted as they finish; nothing else stays)."""
+    return await prune(
+        conn,
+        "jobs",
+        "id",
+        "state = 'dead' AND updated_at < now() - make_interval(days => $1)",
+        older_than_days,
+        limit=limit,
+        dry_run=dry_run,
+    )
 
 
 def backoff(attempts: int, base: float, cap: float) -> float:

@@ -27,6 +27,8 @@ _INSERT = """
 INSERT INTO inbound_activities (activity_id, activity_type, actor_uri, payload)
 SELECT key, kind, actor, payload::jsonb
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS row(key, kind, actor, payload)
+WHERE NOT EXISTS (SELECT 1 FROM inbound_activity_ids
+                  WHERE key_hash = sha256(convert_to(row.key, 'UTF8')))
 ON CONFLICT (activity_id) DO NOTHING
 RETURNING id, activity_id
 """
@@ -60,7 +62,8 @@ class InboundWriter:
 
     async def store(self, key: str, kind: str, actor: str, document: dict[str, Any]) -> bool:
         """Store the activity under its idempotency `key` with its processing job; True once
-        committed, False when that key was stored before. Raises what the database raised."""
+        committed, False when that key was stored before (its row may since have been pruned:
+        see inbox/retention.py). Raises what the database raised."""
         pending = _Pending(key, kind[:100], actor, orjson.dumps(document).decode())
         self._waiting.append(pending)
         if self._writing is None or self._writing.done():

@@ -50,6 +50,7 @@ from federation.domain_policy import SEVERITIES
 from node import logs
 from node.database import database_url
 from node.export_cli import add_export, cmd_export
+from node.housekeeping_cli import add_housekeeping, cmd_housekeeping
 from node.serve import serve
 from node.settings import FEDERATION_MODES, Settings, SettingsError, load
 from outbox.domain_blocks import do_block_domain_now
@@ -193,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     change.add_argument("key", choices=sorted(CHOICES), metavar="KEY")
     change.add_argument("value", metavar="VALUE", help="true/false, or domains separated by commas")
     add_export(commands, _add_common)
+    add_housekeeping(commands, _add_common)
     return parser
 
 
@@ -485,6 +487,7 @@ COMMANDS = {
     "policy": cmd_policy,
     "invite": cmd_invite,
     "export": cmd_export,
+    "housekeeping": cmd_housekeeping,
 }
 
 

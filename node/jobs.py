@@ -7,15 +7,19 @@ from content.media_jobs import media_job_handlers
 from db.queue import Handler
 from federation.http_client import FederationClient
 from inbox.dispatch import inbox_job_handlers
+from node.housekeeping import Retention, housekeeping_job_handlers
 from outbox.archive_export import export_job_handlers
 from outbox.delivery import delivery_job_handlers
 from outbox.imports import import_job_handlers
 from web.config import WebConfig
 
 
-def job_handlers(config: WebConfig, client: FederationClient) -> dict[str, Handler]:
+def job_handlers(
+    config: WebConfig, client: FederationClient, retention: Retention | None = None
+) -> dict[str, Handler]:
     """Handlers by job kind: media processing (content), deliveries and members' exports and
-    imports (outbox), inbound activities (inbox), the end of an offboarding (actors)."""
+    imports (outbox), inbound activities (inbox), the end of an offboarding (actors), and the
+    node's own housekeeping."""
     return {
         **media_job_handlers(config.media_root),
         **delivery_job_handlers(
@@ -27,4 +31,5 @@ def job_handlers(config: WebConfig, client: FederationClient) -> dict[str, Handl
             config.site, client, config.media_root, federation_mode=config.federation_mode
         ),
         **offboarding_job_handlers(),
+        **housekeeping_job_handlers(retention or Retention(), config.media_root),
     }

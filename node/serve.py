@@ -19,6 +19,7 @@ from db.pool import close_pool, connection, create_pool
 from db.queue import Worker
 from federation.http_client import ClientConfig, FederationClient
 from node.database import database_url
+from node.housekeeping import ensure_scheduled, retention_from
 from node.jobs import job_handlers
 from node.settings import Settings
 from node.tls import served_certificate
@@ -98,9 +99,10 @@ async def serve(settings: Settings, out: TextIO = sys.stdout) -> None:
         if settings.role in ("all", "worker"):
             async with pool.acquire() as conn:
                 worker_client = await open_federation_client(conn, config.site, config.client)
+                await ensure_scheduled(conn)
             worker = Worker(
                 pool,
-                job_handlers(config, worker_client),
+                job_handlers(config, worker_client, retention_from(settings)),
                 concurrency=settings.workers,
                 lease_seconds=settings.job_lease_seconds,
             )

@@ -50,6 +50,16 @@ class Settings:
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     # Extra CAs (PEM) trusted for outgoing requests, besides the system store.
     ca_bundle: Path | None = None
+    # Housekeeping (node/housekeeping.py): how often it runs, and how long finished rows stay.
+    housekeeping_interval_minutes: float = 60.0
+    delivered_retention_days: float = 7.0
+    dead_letter_retention_days: float = 30.0
+    inbound_retention_days: float = 30.0
+    seen_activity_retention_days: float = 365.0
+    sign_in_retention_days: float = 30.0
+    unattached_media_retention_days: float = 1.0
+    export_retention_days: float = 7.0
+    import_retention_days: float = 30.0
 
     @property
     def scheme(self) -> str:
@@ -176,6 +186,15 @@ _PARSERS = {
     "tls_key": _parse_path,
     "trusted_proxies": parse_trusted_proxies,
     "ca_bundle": _parse_path,
+    "housekeeping_interval_minutes": lambda v: _parse_float("housekeeping_interval_minutes", v),
+    "delivered_retention_days": lambda v: _parse_float("delivered_retention_days", v),
+    "dead_letter_retention_days": lambda v: _parse_float("dead_letter_retention_days", v),
+    "inbound_retention_days": lambda v: _parse_float("inbound_retention_days", v),
+    "seen_activity_retention_days": lambda v: _parse_float("seen_activity_retention_days", v),
+    "sign_in_retention_days": lambda v: _parse_float("sign_in_retention_days", v),
+    "unattached_media_retention_days": lambda v: _parse_float("unattached_media_retention_days", v),
+    "export_retention_days": lambda v: _parse_float("export_retention_days", v),
+    "import_retention_days": lambda v: _parse_float("import_retention_days", v),
 }
 NAMES = tuple(f.name for f in fields(Settings))
 

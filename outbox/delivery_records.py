@@ -12,6 +12,7 @@ import asyncpg
 from actors.accounts import Member
 from actors.audit import record_action
 from db.queue import enqueue
+from db.retention import BATCH, prune
 from outbox.delivery import DEAD, DELIVERY_JOB, DONE, JOB_ATTEMPTS, QUEUED
 
 
@@ -162,3 +163,29 @@ async def failing_count(conn: asyncpg.Connection) -> int:
         "SELECT count(*) FROM deliveries WHERE state = 'queued' AND attempts > 0"
     )
     return count
+
+
+async def prune_deliveries(
+    conn: asyncpg.Connection,
+    *,
+    done_days: float,
+    dead_days: float,
+    limit: int = BATCH,
+    dry_run: bool = False,
+) -> int:
+    """Remove up to `limit` finished deliveries: delivered ones after `done_days`, dead letters
+    after `dead_days` (until then the admin panel lists them, to send again or discard). Queued
+    ones stay whatever their age: the give-up clock ends them."""
+    return await prune(
+        conn,
+        "deliveries",
+        "id",
+        """(state = $1 AND finished_at < now() - make_interval(days => $3))
+           OR (state = $2 AND finished_at < now() - make_interval(days => $4))""",
+        DONE,
+        DEAD,
+        done_days,
+        dead_days,
+        limit=limit,
+        dry_run=dry_run,
+    )
