@@ -25,6 +25,7 @@ import asyncpg
 
 from actors.accounts import Account, get_member_by_account_id
 from actors.directory import get_account_link
+from actors.domain_blocks import blocked_domains
 from actors.exports import (
     BUILD_JOB,
     Export,
@@ -188,9 +189,11 @@ async def _write_network(build: _Build) -> None:
     archive.text("blocked_accounts.csv", _csv([a] for a in blocked))
     muted = await muted_rows(conn, account_id, domain)
     archive.text("muted_accounts.csv", _csv(muted, MUTED_HEADER))
-    # Neither lists nor members' own domain blocks exist yet: the files are there, empty.
+    # A plain list of domains, as Mastodon writes it (and its importer reads).
+    domains = await blocked_domains(conn, account_id)
+    archive.text("blocked_domains.csv", _csv([d] for d in domains))
+    # Lists do not exist here yet: the file is there, empty.
     archive.text("lists.csv", "")
-    archive.text("blocked_domains.csv", "")
 
 
 async def build_export(

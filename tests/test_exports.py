@@ -23,6 +23,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from actors.accounts import Member
 from actors.credentials import digest, do_create_token, do_open_session
+from actors.domain_blocks import block_domain
 from actors.exports import create_download_link
 from actors.node_policy import do_set_policy
 from content.bookmarks import do_bookmark
@@ -148,6 +149,7 @@ async def _member_world(
             alice.account.id,
             dave,
         )
+        await block_domain(conn, alice.account.id, "spam.example")
         await conn.execute(
             """INSERT INTO mutes (account_id, target_account_id, hide_notifications)
                VALUES ($1, $2, false)""",
@@ -232,7 +234,8 @@ async def test_the_archive_holds_what_the_member_takes_and_verifies_offline(
         followers = _csv(archive, "followers.csv")
         blocked = _csv(archive, "blocked_accounts.csv")
         muted = _csv(archive, "muted_accounts.csv")
-        assert archive.read("lists.csv") == b"" and archive.read("blocked_domains.csv") == b""
+        assert archive.read("lists.csv") == b""
+        assert archive.read("blocked_domains.csv").decode().splitlines() == ["spam.example"]
 
         # the actor, with its integrity key and the archive's own paths
         assert actor["id"] == site.actor_url("alice")
