@@ -19,6 +19,13 @@ async def remove_remote_account(conn: asyncpg.Connection, account_id: int) -> bo
     )
     if marked is None:
         return False
+    await end_relationships(conn, account_id)
+    return True
+
+
+async def end_relationships(conn: asyncpg.Connection, account_id: int) -> None:
+    """Every follow, request, block and mute to or from the account ends (inside the caller's
+    transaction), moving the other side's counters; its own follow counters go to zero."""
     followed = await conn.fetch(
         "DELETE FROM follows WHERE account_id = $1 RETURNING target_account_id", account_id
     )
@@ -38,4 +45,3 @@ async def remove_remote_account(conn: asyncpg.Connection, account_id: int) -> bo
            WHERE account_id = $1""",
         account_id,
     )
-    return True

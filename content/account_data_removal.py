@@ -10,7 +10,7 @@ import asyncpg
 from actors.accounts import Member
 from actors.audit import record_action
 from actors.moderation import check_deletable, moderated_account
-from actors.profiles import adjust_stats
+from actors.remote_removal import end_relationships
 from content.status_removal import discard_status
 
 
@@ -34,24 +34,9 @@ async def do_delete_account_data(
                WHERE account_id = $1 AND deleted_at IS NULL""",
             account_id,
         )
-        followed = await conn.fetch(
-            "DELETE FROM follows WHERE account_id = $1 RETURNING target_account_id", account_id
-        )
-        for row in followed:
-            await adjust_stats(conn, row["target_account_id"], followers=-1)
-        followers = await conn.fetch(
-            "DELETE FROM follows WHERE target_account_id = $1 RETURNING account_id", account_id
-        )
-        for row in followers:
-            await adjust_stats(conn, row["account_id"], following=-1)
-        for table in ("follow_requests", "blocks", "mutes"):
-            await conn.execute(
-                f"DELETE FROM {table} WHERE account_id = $1 OR target_account_id = $1", account_id
-            )
+        await end_relationships(conn, account_id)
         await conn.execute(
-            """UPDATE account_stats SET statuses_count = 0, followers_count = 0,
-                                        following_count = 0 WHERE account_id = $1""",
-            account_id,
+            "UPDATE account_stats SET statuses_count = 0 WHERE account_id = $1", account_id
         )
         await record_action(
             conn,
