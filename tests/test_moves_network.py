@@ -140,6 +140,16 @@ def test_followers_on_every_node_move_to_the_new_account(
         alice.status_post("Still here?")
     assert refused.value.args[1] == 403
     assert "Your login is currently disabled" in str(refused.value)
+    # Nor act as itself in any other way; its archive is still its own to take
+    bob_on_a = alice.account_lookup("bob@b.test")
+    for act in (
+        lambda: alice.account_follow(bob_on_a["id"]),
+        lambda: alice.account_update_credentials(display_name="Alice (old)"),
+    ):
+        with pytest.raises(MastodonAPIError, match="Your login is currently disabled"):
+            act()
+    exported = rukun(a, moving["alice_token"], "POST", "/api/v1/rukun/exports")
+    assert exported.status_code == 200, exported.text
 
 
 def test_a_repeated_move_changes_nothing_more(network: Network, moving: dict[str, Any]) -> None:

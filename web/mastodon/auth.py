@@ -79,6 +79,8 @@ async def require_member(request: web.Request, *scopes: str) -> Member:
         raise ApiError(403, PENDING_APPROVAL)
     if grant.member.leaves_at is not None:
         refuse_leaving(request)
+    if grant.member.account.moved_to_account_id is not None:
+        refuse_moved_changes(request)
     return grant.member
 
 
@@ -98,13 +100,19 @@ def refuse_leaving(request: web.Request) -> None:
 
 
 MOVED = "Your login is currently disabled"
+# What a moved account may still change: its redirect and aliases, and its archive.
+_MOVED_MAY = ("/api/v1/rukun/move", "/api/v1/rukun/aliases", "/api/v1/rukun/exports")
 
 
-def refuse_moved(member: Member) -> None:
-    """A moved account may sign in, read, and cancel its redirect, but not act as itself any
-    more: Mastodon's `functional?` is false for it, and its API answers 403 with this."""
-    if member.account.moved_to_account_id is not None:
-        raise ApiError(403, MOVED)
+def refuse_moved_changes(request: web.Request) -> None:
+    """A moved account reads, takes its archive and may cancel its redirect; it no longer
+    acts here (Mastodon refuses it the whole API with this message; reads stay open here so
+    the member can still see what they leave behind)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.path.rstrip("/").startswith(_MOVED_MAY):
+        return
+    raise ApiError(403, MOVED)
 
 
 async def viewer_for(request: web.Request, member: Member) -> Viewer:

@@ -28,7 +28,7 @@ from outbox.posting_once import do_post_once
 from web.errors import ApiError
 from web.keys import config, connection, federation
 from web.mastodon import status_actions, status_lists
-from web.mastodon.auth import grant_for, refuse_moved, require_member, viewer_for
+from web.mastodon.auth import grant_for, require_member, viewer_for
 from web.mastodon.entities.status_edits import render_status_edit, render_status_source
 from web.mastodon.params import Params
 from web.mastodon.responses import json_response
@@ -87,7 +87,6 @@ def _idempotency_key(request: web.Request) -> str | None:
 
 async def create(request: web.Request) -> web.Response:
     member = await require_member(request, "write:statuses")
-    refuse_moved(member)
     grant = await grant_for(request)
     params = await Params.read(request)
     _refuse_unsupported(params)
