@@ -4,6 +4,7 @@ and only minted keys are ever served."""
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import warnings
@@ -51,6 +52,13 @@ def halves(size: tuple[int, int] = (40, 20), mode: str = "RGB") -> Image.Image:
     return image
 
 
+@functools.cache
+def srgb_profile() -> bytes:
+    """An ICC profile, made once: lcms stamps each new one with the time, and the same photo
+    must be the same bytes however many times a test makes it."""
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
 def jpeg_with_secrets(orientation: int = 6) -> bytes:
     """A JPEG carrying what must not survive: GPS position, camera, comment, XMP, ICC."""
     exif = Image.Exif()
@@ -61,7 +69,7 @@ def jpeg_with_secrets(orientation: int = 6) -> bytes:
     gps[ExifTags.GPS.GPSLatitude] = (52.0, 31.0, 12.0)
     gps[ExifTags.GPS.GPSLongitudeRef] = "E"
     gps[ExifTags.GPS.GPSLongitude] = (13.0, 24.0, 36.0)
-    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    icc = srgb_profile()
     out = io.BytesIO()
     halves().save(
         out,
