@@ -32,13 +32,7 @@ from actors.news_subscription import do_subscribe_to_news
 from actors.node_policy import CHOICES, PolicyError, do_set_policy, load_policy, parse_value
 from actors.offboarding import do_offboard
 from actors.partners import (
-    RELATIONSHIPS,
-    DomainPolicy,
     PartnerError,
-    do_allow_domain,
-    do_label_domain,
-    do_remove_domain,
-    list_domain_policies,
 )
 from actors.passwords import WeakPassword, generate_password
 from actors.roles import do_change_role
@@ -46,14 +40,13 @@ from actors.site import Site
 from db.embedded import EmbeddedDatabaseError
 from db.migrate import migrate
 from db.pool import connection
-from federation.domain_policy import SEVERITIES
 from node import logs
 from node.database import database_url
 from node.export_cli import add_export, cmd_export
+from node.federation_cli import add_federation, cmd_federation
 from node.housekeeping_cli import add_housekeeping, cmd_housekeeping
 from node.serve import serve
 from node.settings import FEDERATION_MODES, Settings, SettingsError, load
-from outbox.domain_blocks import do_block_domain_now
 
 
 class CommandError(Exception):
@@ -184,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("name")
     create.add_argument("--scopes", default="read write follow")
 
-    _add_federation(commands)
+    add_federation(commands, _add_common)
 
     policy = commands.add_parser("policy", help="the admins' choices for this node")
     node_policy = policy.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
@@ -196,48 +189,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_export(commands, _add_common)
     add_housekeeping(commands, _add_common)
     return parser
-
-
-def _add_federation(commands: Any) -> None:
-    federation = commands.add_parser("federation", help="choose the domains this node talks to")
-    policy_commands = federation.add_subparsers(
-        dest="federation_command", required=True, metavar="ACTION"
-    )
-    allow = policy_commands.add_parser("allow", help="make a domain a partner")
-    _add_common(allow)
-    allow.add_argument("target_domain", metavar="DOMAIN")
-    allow.add_argument("--reason", default="")
-    _add_label_options(allow)
-    block = policy_commands.add_parser("block", help="block a domain and its subdomains")
-    _add_common(block)
-    block.add_argument("target_domain", metavar="DOMAIN")
-    block.add_argument("--reason", default="")
-    block.add_argument(
-        "--severity",
-        choices=SEVERITIES,
-        default="suspend",
-        help="suspend (default: no federation) or silence (federate, flagged for moderation)",
-    )
-    remove = policy_commands.add_parser("remove", help="forget the rule for a domain")
-    _add_common(remove)
-    remove.add_argument("target_domain", metavar="DOMAIN")
-    label = policy_commands.add_parser(
-        "label", help="name the organisation behind a domain's rule and its relationship"
-    )
-    _add_common(label)
-    label.add_argument("target_domain", metavar="DOMAIN")
-    _add_label_options(label)
-    policy_list = policy_commands.add_parser("list", help="list allowed and blocked domains")
-    _add_common(policy_list)
-
-
-def _add_label_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--organisation", help='the organisation\'s name ("" clears it)')
-    parser.add_argument(
-        "--relationship",
-        choices=[*RELATIONSHIPS, ""],
-        help='how it relates to this organisation ("" clears it)',
-    )
 
 
 _SETTING_FLAGS = (
@@ -399,62 +350,6 @@ async def cmd_token(settings: Settings, args: argparse.Namespace, out: TextIO) -
         out.write(await do_create_token(conn, member.user_id, scopes) + "\n")
 
     await _with_database(settings, create)
-
-
-def _label(rule: DomainPolicy) -> str:
-    if not rule.organisation and not rule.relationship:
-        return ""
-    parts = [p for p in (rule.organisation, rule.relationship) if p]
-    return f" ({', '.join(parts)})"
-
-
-async def cmd_federation(settings: Settings, args: argparse.Namespace, out: TextIO) -> None:
-    action = args.federation_command
-
-    async def run(conn: asyncpg.Connection) -> None:
-        if action == "allow":
-            rule = await do_allow_domain(
-                conn,
-                args.target_domain,
-                reason=args.reason,
-                organisation=args.organisation,
-                relationship=args.relationship,
-            )
-            out.write(f"allowed {rule.domain}{_label(rule)}\n")
-        elif action == "label":
-            rule = await do_label_domain(
-                conn,
-                args.target_domain,
-                organisation=args.organisation,
-                relationship=args.relationship,
-            )
-            out.write(f"labelled {rule.domain}{_label(rule) or ' (no label)'}\n")
-        elif action == "block":
-            # As the admin API does: deliveries already queued there are dropped at once.
-            rule = await do_block_domain_now(
-                conn, None, args.target_domain, reason=args.reason, severity=args.severity
-            )
-            out.write(f"blocked {rule.domain} ({rule.severity})\n")
-        elif action == "remove":
-            if not await do_remove_domain(conn, args.target_domain):
-                raise CommandError(f"no rule for {args.target_domain!r}")
-            out.write(f"removed {args.target_domain.strip().lower()}\n")
-        else:
-            out.write(f"federation mode: {settings.federation_mode}\n")
-            out.write(
-                f"{'DOMAIN':<40} {'POLICY':<7} {'SEVERITY':<9} {'ORGANISATION':<30}"
-                f" {'RELATIONSHIP':<12} REASON\n"
-            )
-            for rule in await list_domain_policies(conn):
-                severity = rule.severity if rule.policy == "block" else "-"
-                line = (
-                    f"{rule.domain:<40} {rule.policy:<7} {severity:<9}"
-                    f" {rule.organisation or '-':<30} {rule.relationship or '-':<12}"
-                    f" {rule.reason or '-'}"
-                )
-                out.write(line.rstrip() + "\n")
-
-    await _with_database(settings, run)
 
 
 async def cmd_policy(settings: Settings, args: argparse.Namespace, out: TextIO) -> None:
